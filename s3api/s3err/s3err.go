@@ -161,6 +161,8 @@ const (
 	NoSuchUploadPart                    Code = "NoSuchPart"
 	RequestHeaderSectionTooLarge        Code = "RequestHeaderSectionTooLarge"
 	IncorrectNumberOfFilesInPostRequest Code = "IncorrectNumberOfFilesInPostRequest"
+	InvalidURI                          Code = "InvalidURI"
+	InvalidPartNumber                   Code = "InvalidPartNumber"
 )
 
 var table = map[Code]APIError{
@@ -228,4 +230,6 @@ var table = map[Code]APIError{
 	NoSuchUploadPart:                    {NoSuchUploadPart, "The specified part does not exist.", http.StatusBadRequest},
 	RequestHeaderSectionTooLarge:        {RequestHeaderSectionTooLarge, "Your request header section exceeds the maximum allowed size.", http.StatusBadRequest},
 	IncorrectNumberOfFilesInPostRequest: {IncorrectNumberOfFilesInPostRequest, "POST requires exactly one file upload per request.", http.StatusBadRequest},
+	InvalidURI:                          {InvalidURI, "Couldn't parse the specified URI.", http.StatusBadRequest},
+	InvalidPartNumber:                   {InvalidPartNumber, "The requested partnumber is not satisfiable", http.StatusRequestedRangeNotSatisfiable},
 }

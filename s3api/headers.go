@@ -1,0 +1,136 @@
+package s3api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/blob/checksum"
+	"github.com/cairnstore/cairn/s3api/s3err"
+)
+
+// maxUserMetadata is S3's limit on user metadata: 2 KB of names and values together.
+const maxUserMetadata = 2 << 10
+
+// maxKeyLength is S3's limit on an object key, in bytes of UTF-8.
+const maxKeyLength = 1024
+
+const metaPrefix = "x-amz-meta-"
+
+// objectHeaders reads the standard headers S3 keeps with an object.
+func objectHeaders(h http.Header) blob.Headers {
+	return blob.Headers{
+		ContentType:        h.Get("Content-Type"),
+		ContentEncoding:    stripAWSChunked(h.Get("Content-Encoding")),
+		ContentDisposition: h.Get("Content-Disposition"),
+		ContentLanguage:    h.Get("Content-Language"),
+		CacheControl:       h.Get("Cache-Control"),
+		Expires:            h.Get("Expires"),
+	}
+}
+
+// stripAWSChunked removes the aws-chunked transfer coding, which describes the request
+// body, not the object.
+func stripAWSChunked(enc string) string {
+	var kept []string
+	for _, part := range strings.Split(enc, ",") {
+		part = strings.TrimSpace(part)
+		if part != "" && part != "aws-chunked" {
+			kept = append(kept, part)
+		}
+	}
+	return strings.Join(kept, ",")
+}
+
+// userMetadata reads x-amz-meta-* headers and enforces S3's size limit.
+func userMetadata(h http.Header) (map[string]string, error) {
+	out := map[string]string{}
+	size := 0
+	for name, values := range h {
+		lower := strings.ToLower(name)
+		if !strings.HasPrefix(lower, metaPrefix) {
+			continue
+		}
+		k := strings.TrimPrefix(lower, metaPrefix)
+		v := strings.Join(values, ",")
+		size += len(k) + len(v)
+		out[k] = v
+	}
+	if size > maxUserMetadata {
+		return nil, s3err.New(s3err.MetadataTooLarge).With("Size", strconv.Itoa(size)).With("MaxSizeAllowed", strconv.Itoa(maxUserMetadata))
+	}
+	return out, nil
+}
+
+// checkKey enforces S3's limits on object keys.
+func checkKey(key string) error {
+	if len(key) > maxKeyLength {
+		return s3err.New(s3err.KeyTooLongError).With("Size", strconv.Itoa(len(key))).With("MaxSizeAllowed", strconv.Itoa(maxKeyLength))
+	}
+	return nil
+}
+
+// checkUnsupportedWriteHeaders refuses write options Cairn does not implement, rather
+// than silently ignoring what the client asked for.
+func checkUnsupportedWriteHeaders(h http.Header) error {
+	if v := h.Get("x-amz-server-side-encryption"); v != "" {
+		return s3err.Newf(s3err.NotImplemented, "Server-side encryption is not implemented by Cairn.")
+	}
+	if h.Get("x-amz-server-side-encryption-customer-algorithm") != "" {
+		return s3err.Newf(s3err.NotImplemented, "Server-side encryption with customer keys is not implemented by Cairn.")
+	}
+	if h.Get("x-amz-tagging") != "" {
+		return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented by Cairn.")
+	}
+	if h.Get("x-amz-object-lock-mode") != "" || h.Get("x-amz-object-lock-legal-hold") != "" {
+		return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented by Cairn.")
+	}
+	if acl := h.Get("x-amz-acl"); acl != "" && acl != "private" && acl != "bucket-owner-full-control" {
+		return s3err.Newf(s3err.NotImplemented, "Canned ACL %q is not supported; objects are private.", acl)
+	}
+	if sc := h.Get("x-amz-storage-class"); sc != "" && sc != "STANDARD" {
+		return s3err.Newf(s3err.InvalidStorageClass, "The storage class you specified is not valid: Cairn stores everything as STANDARD.")
+	}
+	if h.Get("If-Match") != "" || h.Get("If-None-Match") != "" {
+		return s3err.Newf(s3err.NotImplemented, "Conditional writes are not implemented by Cairn.")
+	}
+	return nil
+}
+
+// setChecksumHeaders writes a stored checksum as the x-amz-checksum-* header.
+func setChecksumHeaders(h http.Header, sum checksum.Checksum) {
+	if sum.IsZero() {
+		return
+	}
+	h.Set(sum.Algorithm.HeaderName(), sum.Value)
+	if sum.Type != "" {
+		h.Set("x-amz-checksum-type", string(sum.Type))
+	}
+}
+
+// setObjectHeaders writes the headers GET and HEAD return for an object.
+func setObjectHeaders(h http.Header, o blob.ObjectInfo) {
+	h.Set("ETag", quote(o.ETag))
+	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+	h.Set("Accept-Ranges", "bytes")
+	ct := o.Headers.ContentType
+	if ct == "" {
+		ct = "binary/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	for name, v := range map[string]string{
+		"Content-Encoding":    o.Headers.ContentEncoding,
+		"Content-Disposition": o.Headers.ContentDisposition,
+		"Content-Language":    o.Headers.ContentLanguage,
+		"Cache-Control":       o.Headers.CacheControl,
+		"Expires":             o.Headers.Expires,
+	} {
+		if v != "" {
+			h.Set(name, v)
+		}
+	}
+	for k, v := range o.UserMeta {
+		h[http.CanonicalHeaderKey(metaPrefix+k)] = []string{v}
+	}
+}

@@ -1,0 +1,247 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/blob/checksum"
+	"github.com/cairnstore/cairn/s3api/s3err"
+	"github.com/cairnstore/cairn/s3api/s3xml"
+)
+
+// maxPartNumber is the highest part number S3 accepts.
+const maxPartNumber = 10000
+
+// maxCompleteBody bounds a CompleteMultipartUpload body: 10,000 parts with checksums.
+const maxCompleteBody = 4 << 20
+
+func (s *Server) createMultipartUpload(c echo.Context, r *request) error {
+	hr := c.Request()
+	if _, err := s.bucket(c, r); err != nil {
+		return err
+	}
+	if err := checkKey(r.key); err != nil {
+		return err
+	}
+	if err := checkUnsupportedWriteHeaders(hr.Header); err != nil {
+		return err
+	}
+	meta, err := userMetadata(hr.Header)
+	if err != nil {
+		return err
+	}
+	in := blob.CreateUploadInput{Bucket: r.bucket, Key: r.key, Headers: objectHeaders(hr.Header), UserMeta: meta}
+	if v := hr.Header.Get("x-amz-checksum-algorithm"); v != "" {
+		if in.ChecksumAlgorithm, err = checksum.ParseAlgorithm(v); err != nil {
+			return s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		in.ChecksumType = checksum.Composite
+		if in.ChecksumAlgorithm == checksum.CRC64NVME {
+			in.ChecksumType = checksum.FullObject
+		}
+	}
+	switch t := checksum.Type(hr.Header.Get("x-amz-checksum-type")); t {
+	case "":
+	case checksum.FullObject, checksum.Composite:
+		if in.ChecksumAlgorithm == "" {
+			return s3err.Newf(s3err.InvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+		}
+		fullOnly := in.ChecksumAlgorithm == checksum.CRC64NVME
+		crc := in.ChecksumAlgorithm == checksum.CRC32 || in.ChecksumAlgorithm == checksum.CRC32C || fullOnly
+		if (t == checksum.FullObject && !crc) || (t == checksum.Composite && fullOnly) {
+			return s3err.Newf(s3err.InvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm.", t, in.ChecksumAlgorithm)
+		}
+		in.ChecksumType = t
+	default:
+		return s3err.Newf(s3err.InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+	}
+	up, err := s.store.CreateUpload(hr.Context(), in)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	if up.ChecksumAlgorithm != "" {
+		h.Set("x-amz-checksum-algorithm", string(up.ChecksumAlgorithm))
+		h.Set("x-amz-checksum-type", string(up.ChecksumType))
+	}
+	return writeXML(c, http.StatusOK, s3xml.InitiateMultipartUploadResult{Bucket: r.bucket, Key: r.key, UploadID: up.UploadID})
+}
+
+// partNumber parses the partNumber query parameter.
+func partNumber(r *request) (int, error) {
+	n, err := strconv.Atoi(r.query.Get("partNumber"))
+	if err != nil || n < 1 || n > maxPartNumber {
+		return 0, s3err.Newf(s3err.InvalidArgument, "Part number must be an integer between 1 and %d, inclusive", maxPartNumber).
+			With("ArgumentName", "partNumber").With("ArgumentValue", r.query.Get("partNumber"))
+	}
+	return n, nil
+}
+
+// uploadPart answers UploadPart and, with x-amz-copy-source, UploadPartCopy.
+func (s *Server) uploadPart(c echo.Context, r *request) error {
+	hr := c.Request()
+	if _, err := s.bucket(c, r); err != nil {
+		return err
+	}
+	n, err := partNumber(r)
+	if err != nil {
+		return err
+	}
+	uploadID := r.query.Get("uploadId")
+	if _, err := s.store.GetUpload(hr.Context(), r.bucket, r.key, uploadID); err != nil {
+		return err
+	}
+	in := blob.UploadPartInput{Bucket: r.bucket, Key: r.key, UploadID: uploadID, PartNumber: n}
+	if hr.Header.Get("x-amz-copy-source") != "" {
+		return s.uploadPartCopy(c, in)
+	}
+	b, err := s.uploadBody(c, r)
+	if err != nil {
+		return err
+	}
+	in.Body, in.Seal = b.payload, b.seal
+	part, err := s.store.UploadPart(hr.Context(), in)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", quote(part.ETag))
+	setChecksumHeaders(h, checksum.Checksum{Algorithm: part.Checksum.Algorithm, Value: part.Checksum.Value})
+	return c.NoContent(http.StatusOK)
+}
+
+// uploadPartCopy copies a whole source object, or x-amz-copy-source-range of it, into
+// a part. The bytes are read and written again: a range need not fall on block edges.
+func (s *Server) uploadPartCopy(c echo.Context, in blob.UploadPartInput) error {
+	hr := c.Request()
+	obj, _, err := s.openCopySource(c)
+	if err != nil {
+		return err
+	}
+	start, length := int64(0), obj.Info.Size
+	if v := hr.Header.Get("x-amz-copy-source-range"); v != "" {
+		if start, length, err = copySourceRange(v, obj.Info.Size); err != nil {
+			return err
+		}
+	}
+	if length > s.cfg.MaxObjectSize {
+		return s3err.New(s3err.EntityTooLarge)
+	}
+	src, err := obj.NewReader(hr.Context(), start, length)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	in.Body = src
+	part, err := s.store.UploadPart(hr.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeXML(c, http.StatusOK, s3xml.CopyPartResult{LastModified: s3xml.Time(part.LastModified), ETag: quote(part.ETag)})
+}
+
+// copySourceRange parses "bytes=first-last", which must lie inside the source.
+func copySourceRange(v string, size int64) (start, length int64, err error) {
+	invalid := s3err.Newf(s3err.InvalidArgument, "Range specified is not valid for source object of size: %d", size).
+		With("ArgumentName", "x-amz-copy-source-range").With("ArgumentValue", v)
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return 0, 0, invalid
+	}
+	a, b, ok := strings.Cut(spec, "-")
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || first < 0 || last < first || last >= size {
+		return 0, 0, invalid
+	}
+	return first, last - first + 1, nil
+}
+
+func (s *Server) completeMultipartUpload(c echo.Context, r *request) error {
+	hr := c.Request()
+	if _, err := s.bucket(c, r); err != nil {
+		return err
+	}
+	uploadID := r.query.Get("uploadId")
+	if _, err := s.store.GetUpload(hr.Context(), r.bucket, r.key, uploadID); err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(io.LimitReader(hr.Body, maxCompleteBody+1))
+	if err != nil {
+		return s3err.New(s3err.IncompleteBody)
+	}
+	if len(raw) > maxCompleteBody {
+		return s3err.New(s3err.MaxMessageLengthExceeded)
+	}
+	var doc s3xml.CompleteMultipartUpload
+	if err := xml.Unmarshal(raw, &doc); err != nil || len(doc.Parts) == 0 {
+		return s3err.New(s3err.MalformedXML)
+	}
+	parts := make([]blob.CompletePart, len(doc.Parts))
+	for i, p := range doc.Parts {
+		parts[i] = blob.CompletePart{PartNumber: p.PartNumber, ETag: unquote(p.ETag), Checksum: partChecksum(p.Checksums)}
+	}
+	info, err := s.store.CompleteUpload(hr.Context(), r.bucket, r.key, uploadID, parts)
+	if err != nil {
+		return err
+	}
+	return writeXML(c, http.StatusOK, s3xml.CompleteMultipartUploadResult{
+		Location: "/" + r.bucket + "/" + r.key, Bucket: r.bucket, Key: r.key,
+		ETag: quote(info.ETag), Checksums: xmlChecksums(info.Checksum),
+	})
+}
+
+func (s *Server) abortMultipartUpload(c echo.Context, r *request) error {
+	if _, err := s.bucket(c, r); err != nil {
+		return err
+	}
+	if err := s.store.AbortUpload(c.Request().Context(), r.bucket, r.key, r.query.Get("uploadId")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listParts(c echo.Context, r *request) error {
+	b, err := s.bucket(c, r)
+	if err != nil {
+		return err
+	}
+	limit := maxListKeys
+	if v := r.query.Get("max-parts"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s3err.Newf(s3err.InvalidArgument, "Provided max-parts not an integer or within integer range").With("ArgumentName", "max-parts")
+		}
+		limit = min(n, maxListKeys)
+	}
+	after := 0
+	if v := r.query.Get("part-number-marker"); v != "" {
+		if after, err = strconv.Atoi(v); err != nil || after < 0 {
+			return s3err.Newf(s3err.InvalidArgument, "Provided part-number-marker not an integer or within integer range").With("ArgumentName", "part-number-marker")
+		}
+	}
+	res, err := s.store.ListParts(c.Request().Context(), r.bucket, r.key, r.query.Get("uploadId"), after, limit)
+	if err != nil {
+		return err
+	}
+	out := s3xml.ListPartsResult{
+		Bucket: r.bucket, Key: r.key, UploadID: res.Upload.UploadID,
+		Initiator: owner(b.Owner), Owner: owner(b.Owner), StorageClass: "STANDARD",
+		PartNumberMarker: after, NextPartNumberMarker: res.NextPartNumberMarker, MaxParts: limit,
+		IsTruncated: res.IsTruncated, ChecksumAlgorithm: string(res.Upload.ChecksumAlgorithm),
+		ChecksumType: string(res.Upload.ChecksumType),
+	}
+	for _, p := range res.Parts {
+		out.Parts = append(out.Parts, s3xml.Part{
+			PartNumber: p.PartNumber, LastModified: s3xml.Time(p.LastModified), ETag: quote(p.ETag),
+			Size: p.Size, Checksums: xmlChecksums(checksum.Checksum{Algorithm: p.Checksum.Algorithm, Value: p.Checksum.Value}),
+		})
+	}
+	return writeXML(c, http.StatusOK, out)
+}

@@ -1,0 +1,242 @@
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairnstore/cairn/s3api/s3err"
+)
+
+// Action is one S3 operation, resolved once per request.
+type Action struct {
+	// Name is the S3 operation name, e.g. "GetObject".
+	Name string
+	// Permission is the IAM action that authorizes it, e.g. "s3:GetObject".
+	Permission string
+	handle     func(s *Server, c echo.Context, r *request) error
+}
+
+// request is a request resolved into its bucket, key and action.
+type request struct {
+	bucket string
+	key    string
+	query  url.Values
+	header http.Header
+	action *Action
+	auth   *authInfo
+}
+
+// reqKey is the echo context key of the resolved request.
+const reqKey = "s3.request"
+
+// dispatch resolves, authenticates, authorizes and handles one request.
+func (s *Server) dispatch(c echo.Context) error {
+	r, err := s.resolve(c.Request())
+	if err != nil {
+		return err
+	}
+	c.Set(reqKey, r)
+	if r.action.Name != "PostObject" {
+		if r.auth, err = s.authenticate(c.Request()); err != nil {
+			return err
+		}
+		if err := s.authorize(r); err != nil {
+			return err
+		}
+	}
+	return r.action.handle(s, c, r)
+}
+
+// resolve finds the bucket, key and action of a request.
+func (s *Server) resolve(hr *http.Request) (*request, error) {
+	r := &request{query: hr.URL.Query(), header: hr.Header}
+	path := hr.URL.EscapedPath()
+	unescaped, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, s3err.Newf(s3err.InvalidURI, "Couldn't parse the specified URI.")
+	}
+	path = strings.TrimPrefix(unescaped, "/")
+	if bucket, ok := s.virtualHostBucket(hr.Host); ok {
+		r.bucket, r.key = bucket, path
+	} else {
+		r.bucket, r.key, _ = strings.Cut(path, "/")
+	}
+	r.action = chooseAction(hr.Method, r)
+	if r.action == nil {
+		return nil, s3err.New(s3err.MethodNotAllowed)
+	}
+	if r.bucket != "" && r.action.Name != "CreateBucket" && !validBucketName(r.bucket) {
+		// An invalid name can never exist; answer as S3 does for a missing bucket.
+		return nil, s3err.New(s3err.NoSuchBucket).WithBucket(r.bucket)
+	}
+	return r, nil
+}
+
+// virtualHostBucket returns the bucket named by a virtual-host-style Host header.
+func (s *Server) virtualHostBucket(host string) (string, bool) {
+	if s.cfg.Domain == "" {
+		return "", false
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	bucket, ok := strings.CutSuffix(host, "."+s.cfg.Domain)
+	if !ok || bucket == "" {
+		return "", false
+	}
+	return bucket, true
+}
+
+// has reports whether the query names a sub-resource, with or without a value.
+func (r *request) has(name string) bool {
+	_, ok := r.query[name]
+	return ok
+}
+
+// unsupported names sub-resources Cairn does not implement yet; requests for them get
+// NotImplemented rather than being mistaken for plain object or bucket requests.
+var unsupported = []string{
+	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+	"legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
+	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
+	"requestPayment", "restore", "retention", "select", "tagging", "torrent", "versions",
+	"website", "attributes", "session", "renameObject",
+}
+
+// chooseAction maps method, bucket, key and sub-resources to an action.
+func chooseAction(method string, r *request) *Action {
+	for _, sub := range unsupported {
+		if r.has(sub) {
+			return notImplemented(sub)
+		}
+	}
+	if r.bucket == "" {
+		if method == http.MethodGet {
+			return actListBuckets
+		}
+		return nil
+	}
+	if r.key == "" {
+		return chooseBucketAction(method, r)
+	}
+	return chooseObjectAction(method, r)
+}
+
+func chooseBucketAction(method string, r *request) *Action {
+	switch method {
+	case http.MethodGet:
+		switch {
+		case r.has("location"):
+			return actGetBucketLocation
+		case r.has("uploads"):
+			return actListMultipartUploads
+		case r.has("versioning"):
+			return actGetBucketVersioning
+		case r.has("acl"):
+			return actGetBucketACL
+		case r.query.Get("list-type") == "2":
+			return actListObjectsV2
+		default:
+			return actListObjects
+		}
+	case http.MethodPut:
+		switch {
+		case r.has("versioning"):
+			return notImplemented("versioning")
+		case r.has("acl"):
+			return notImplemented("acl")
+		default:
+			return actCreateBucket
+		}
+	case http.MethodHead:
+		return actHeadBucket
+	case http.MethodDelete:
+		return actDeleteBucket
+	case http.MethodPost:
+		if r.has("delete") {
+			return actDeleteObjects
+		}
+		return actPostObject
+	}
+	return nil
+}
+
+func chooseObjectAction(method string, r *request) *Action {
+	switch method {
+	case http.MethodGet:
+		switch {
+		case r.has("uploadId"):
+			return actListParts
+		case r.has("acl"):
+			return actGetObjectACL
+		default:
+			return actGetObject
+		}
+	case http.MethodHead:
+		return actHeadObject
+	case http.MethodPut:
+		switch {
+		case r.has("acl"):
+			return notImplemented("acl")
+		case r.has("uploadId"):
+			return actUploadPart
+		case r.header.Get("x-amz-copy-source") != "":
+			return actCopyObject
+		default:
+			return actPutObject
+		}
+	case http.MethodDelete:
+		if r.has("uploadId") {
+			return actAbortMultipartUpload
+		}
+		return actDeleteObject
+	case http.MethodPost:
+		switch {
+		case r.has("uploads"):
+			return actCreateMultipartUpload
+		case r.has("uploadId"):
+			return actCompleteMultipartUpload
+		}
+	}
+	return nil
+}
+
+// notImplemented returns an action that answers NotImplemented for a sub-resource.
+// It still requires authentication, so it reveals nothing to anonymous callers.
+func notImplemented(sub string) *Action {
+	return &Action{Name: "NotImplemented:" + sub, Permission: "s3:*", handle: func(*Server, echo.Context, *request) error {
+		return s3err.Newf(s3err.NotImplemented, "The %s sub-resource is not implemented by Cairn.", sub)
+	}}
+}
+
+// The actions, one per S3 operation.
+var (
+	actListBuckets             = &Action{"ListBuckets", "s3:ListAllMyBuckets", (*Server).listBuckets}
+	actCreateBucket            = &Action{"CreateBucket", "s3:CreateBucket", (*Server).createBucket}
+	actHeadBucket              = &Action{"HeadBucket", "s3:ListBucket", (*Server).headBucket}
+	actDeleteBucket            = &Action{"DeleteBucket", "s3:DeleteBucket", (*Server).deleteBucket}
+	actGetBucketLocation       = &Action{"GetBucketLocation", "s3:GetBucketLocation", (*Server).getBucketLocation}
+	actGetBucketVersioning     = &Action{"GetBucketVersioning", "s3:GetBucketVersioning", (*Server).getBucketVersioning}
+	actGetBucketACL            = &Action{"GetBucketAcl", "s3:GetBucketAcl", (*Server).getBucketACL}
+	actListObjects             = &Action{"ListObjects", "s3:ListBucket", (*Server).listObjectsV1}
+	actListObjectsV2           = &Action{"ListObjectsV2", "s3:ListBucket", (*Server).listObjectsV2}
+	actListMultipartUploads    = &Action{"ListMultipartUploads", "s3:ListBucketMultipartUploads", (*Server).listMultipartUploads}
+	actDeleteObjects           = &Action{"DeleteObjects", "s3:DeleteObject", (*Server).deleteObjects}
+	actPostObject              = &Action{"PostObject", "s3:PutObject", (*Server).postObject}
+	actGetObject               = &Action{"GetObject", "s3:GetObject", (*Server).getObject}
+	actHeadObject              = &Action{"HeadObject", "s3:GetObject", (*Server).getObject}
+	actGetObjectACL            = &Action{"GetObjectAcl", "s3:GetObjectAcl", (*Server).getObjectACL}
+	actPutObject               = &Action{"PutObject", "s3:PutObject", (*Server).putObject}
+	actCopyObject              = &Action{"CopyObject", "s3:PutObject", (*Server).copyObject}
+	actDeleteObject            = &Action{"DeleteObject", "s3:DeleteObject", (*Server).deleteObject}
+	actCreateMultipartUpload   = &Action{"CreateMultipartUpload", "s3:PutObject", (*Server).createMultipartUpload}
+	actUploadPart              = &Action{"UploadPart", "s3:PutObject", (*Server).uploadPart}
+	actCompleteMultipartUpload = &Action{"CompleteMultipartUpload", "s3:PutObject", (*Server).completeMultipartUpload}
+	actAbortMultipartUpload    = &Action{"AbortMultipartUpload", "s3:AbortMultipartUpload", (*Server).abortMultipartUpload}
+	actListParts               = &Action{"ListParts", "s3:ListMultipartUploadParts", (*Server).listParts}
+)

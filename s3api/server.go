@@ -1,0 +1,116 @@
+// Package s3api serves the S3 API: it resolves each request into a typed action,
+// authenticates and authorizes it once, and hands it to a thin handler that calls the
+// object layer (blob) and the cluster metadata (meta).
+package s3api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/meta"
+	"github.com/cairnstore/cairn/s3api/sigv4"
+)
+
+// Metadata is what the S3 API needs from the cluster metadata.
+type Metadata interface {
+	CreateBucket(ctx context.Context, b meta.Bucket) error
+	DeleteBucket(ctx context.Context, name string) error
+	Bucket(ctx context.Context, name string) (meta.Bucket, error)
+	Buckets(ctx context.Context) ([]meta.Bucket, error)
+	AccessKey(ctx context.Context, id string) (meta.AccessKey, error)
+}
+
+// Config configures the S3 API.
+type Config struct {
+	// Region is the region this endpoint reports and expects in signatures.
+	// Default "us-east-1".
+	Region string
+	// Domain enables virtual-host-style requests: a request for BUCKET.Domain addresses
+	// BUCKET. Empty means path style only.
+	Domain string
+	// MaxObjectSize is the largest single PUT or part, in bytes. Default 5 GiB, as in S3.
+	MaxObjectSize int64
+	// Now is the clock used for signature checks; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{Region: "us-east-1", MaxObjectSize: 5 << 30}
+}
+
+// Validate checks a Config.
+func (c Config) Validate() error {
+	if c.Region == "" {
+		return errors.New("s3api: region is required")
+	}
+	if c.MaxObjectSize <= 0 {
+		return errors.New("s3api: max object size must be positive")
+	}
+	return nil
+}
+
+// Server is the S3 API of one node.
+type Server struct {
+	cfg      Config
+	meta     Metadata
+	store    *blob.Store
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	echo     *echo.Echo
+}
+
+// New returns the S3 API over the given metadata and object store.
+func New(cfg Config, md Metadata, store *blob.Store) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg:   cfg,
+		meta:  md,
+		store: store,
+		log:   cfg.Logger.With("component", "s3api"),
+		verifier: &sigv4.Verifier{
+			Credentials: credentials{md},
+			Region:      cfg.Region,
+			MaxSkew:     15 * time.Minute,
+			Now:         cfg.Now,
+		},
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.renderError
+	e.Use(s.requestID)
+	e.Any("/*", s.dispatch)
+	e.Any("/", s.dispatch)
+	s.echo = e
+	return s, nil
+}
+
+// Handler returns the http.Handler serving the S3 API.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// credentials adapts the metadata's access keys to what the signature verifier asks.
+type credentials struct{ md Metadata }
+
+func (c credentials) SecretKey(ctx context.Context, id string) (string, error) {
+	k, err := c.md.AccessKey(ctx, id)
+	if errors.Is(err, meta.ErrNoSuchAccessKey) {
+		return "", sigv4.ErrUnknownAccessKey
+	}
+	if err != nil {
+		return "", err
+	}
+	return k.Secret, nil
+}

@@ -1,0 +1,273 @@
+package sigv4
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairnstore/cairn/s3api/s3err"
+)
+
+// PostPolicy is a verified browser-upload form.
+type PostPolicy struct {
+	// AccessKeyID is the key that signed the policy; empty for an anonymous form (one
+	// with no policy and no signature fields).
+	AccessKeyID string
+	// MinSize and MaxSize are the content-length-range condition; MaxSize -1 when absent.
+	// The caller enforces them on the file (EntityTooSmall, EntityTooLarge).
+	MinSize, MaxSize int64
+	// Expiration is the policy's expiration time; zero for an anonymous form.
+	Expiration time.Time
+}
+
+// VerifyPostPolicy checks the signature of a POST policy form (X-Amz-Algorithm,
+// X-Amz-Credential, X-Amz-Date, Policy, X-Amz-Signature), that the policy has not
+// expired, and that every field satisfies its conditions (eq, starts-with, and the
+// bucket). fields holds every form field except the file, with names lower-cased.
+//
+// As AWS does, every field except x-amz-signature, file, policy and x-ignore-* must be
+// named by some condition, and a form with none of the signature fields is anonymous.
+// The key field must already have ${filename} replaced.
+func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields map[string]string) (*PostPolicy, error) {
+	policyB64 := fields["policy"]
+	required := []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"}
+	signedForm := policyB64 != ""
+	for _, name := range required {
+		signedForm = signedForm || fields[name] != ""
+	}
+	if !signedForm {
+		if fields["awsaccesskeyid"] != "" || fields["signature"] != "" {
+			return nil, errUnsupportedMechanism()
+		}
+		return &PostPolicy{MaxSize: -1}, nil
+	}
+	for _, name := range append([]string{"policy"}, required...) {
+		if fields[name] == "" {
+			return nil, s3err.Newf(s3err.InvalidArgument, "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name).
+				With("ArgumentName", name).With("ArgumentValue", "")
+		}
+	}
+	if alg := fields["x-amz-algorithm"]; alg != algorithm {
+		return nil, s3err.Newf(s3err.InvalidArgument, "X-Amz-Algorithm only supports \"%s\"", algorithm).
+			With("ArgumentName", "x-amz-algorithm").With("ArgumentValue", alg)
+	}
+	cred, err := v.checkCredential(fields["x-amz-credential"], postCredErrors)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := time.Parse(iso8601Basic, fields["x-amz-date"]); err != nil {
+		return nil, s3err.Newf(s3err.InvalidArgument, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"").
+			With("ArgumentName", "x-amz-date").With("ArgumentValue", fields["x-amz-date"])
+	}
+	want, err := hex.DecodeString(fields["x-amz-signature"])
+	if err != nil || len(want) != 32 {
+		return nil, s3err.New(s3err.SignatureDoesNotMatch)
+	}
+	secret, err := v.secret(ctx, cred.accessKey)
+	if err != nil {
+		return nil, err
+	}
+	key := v.keys.signingKey(secret, cred.date, cred.region, cred.service)
+	if !hmac.Equal(hmacSHA256(key, policyB64), want) {
+		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", cred.accessKey)
+	}
+
+	pol, err := parsePolicy(policyB64)
+	if err != nil {
+		return nil, err
+	}
+	if v.now().After(pol.expiration) {
+		return nil, s3err.Newf(s3err.AccessDenied, "Invalid according to Policy: Policy expired.")
+	}
+	pp := &PostPolicy{AccessKeyID: cred.accessKey, MaxSize: -1, Expiration: pol.expiration}
+	covered := make(map[string]bool)
+	for _, c := range pol.conditions {
+		if c.op == "content-length-range" {
+			pp.MinSize = max(pp.MinSize, c.min)
+			if pp.MaxSize < 0 || c.max < pp.MaxSize {
+				pp.MaxSize = c.max
+			}
+			continue
+		}
+		covered[c.field] = true
+		value, ok := fields[c.field]
+		if c.field == "bucket" {
+			value, ok = bucket, true
+		}
+		if !c.holds(value, ok) {
+			return nil, s3err.Newf(s3err.AccessDenied, "Invalid according to Policy: Policy Condition failed: %s", c)
+		}
+	}
+	var extra []string
+	for name := range fields {
+		switch {
+		case name == "x-amz-signature" || name == "file" || name == "policy" || strings.HasPrefix(name, "x-ignore-"):
+		case !covered[name]:
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		return nil, s3err.Newf(s3err.AccessDenied, "Invalid according to Policy: Extra input fields: %s", strings.Join(extra, ", "))
+	}
+	return pp, nil
+}
+
+// policy is a decoded POST policy document.
+type policy struct {
+	expiration time.Time
+	conditions []condition
+}
+
+// condition is one entry of the policy's conditions. field is lower-case, without '$'.
+type condition struct {
+	op       string // "eq", "starts-with" or "content-length-range"
+	field    string
+	orig     string // the field as the policy spells it, for messages
+	value    string
+	min, max int64
+}
+
+// String renders the condition the way AWS quotes it in error messages.
+func (c condition) String() string {
+	return fmt.Sprintf("[%q, %q, %q]", c.op, c.orig, c.value)
+}
+
+// holds reports whether a field's value (present tells whether it was sent) satisfies c.
+func (c condition) holds(value string, present bool) bool {
+	switch c.op {
+	case "eq":
+		return present && value == c.value
+	case "starts-with":
+		if c.value == "" {
+			return true // any value, the field may even be absent
+		}
+		if !present {
+			return false
+		}
+		if c.field == "content-type" {
+			// AWS lets a multi-valued Content-Type ("a/b, c/d") match value by value.
+			for part := range strings.SplitSeq(value, ",") {
+				if !strings.HasPrefix(strings.TrimSpace(part), c.value) {
+					return false
+				}
+			}
+			return true
+		}
+		return strings.HasPrefix(value, c.value)
+	}
+	return false
+}
+
+func errPolicy(format string, args ...any) *s3err.Error {
+	return s3err.Newf(s3err.InvalidPolicyDocument, "Invalid Policy: "+format, args...)
+}
+
+// parsePolicy decodes the base64 JSON policy.
+func parsePolicy(b64 string) (*policy, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, b64))
+	if err != nil {
+		return nil, errPolicy("Invalid Base64 encoding.")
+	}
+	var doc struct {
+		Expiration *string           `json:"expiration"`
+		Conditions []json.RawMessage `json:"conditions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, errPolicy("Invalid JSON.")
+	}
+	if doc.Expiration == nil {
+		return nil, errPolicy("Policy missing expiration.")
+	}
+	exp, err := time.Parse(time.RFC3339Nano, *doc.Expiration)
+	if err != nil {
+		return nil, errPolicy("Invalid 'expiration' value: '%s'", *doc.Expiration)
+	}
+	p := &policy{expiration: exp}
+	for _, rc := range doc.Conditions {
+		cs, err := parseCondition(rc)
+		if err != nil {
+			return nil, err
+		}
+		p.conditions = append(p.conditions, cs...)
+	}
+	return p, nil
+}
+
+// parseCondition decodes {"field": "value"} (one exact match per member) or an array
+// ["eq"|"starts-with", "$field", "value"] / ["content-length-range", min, max].
+func parseCondition(rc json.RawMessage) ([]condition, error) {
+	errCond := errPolicy("Invalid Condition: %s", compactJSON(rc))
+	rc = bytes.TrimSpace(rc)
+	if len(rc) == 0 {
+		return nil, errCond
+	}
+	switch rc[0] {
+	case '{':
+		var m map[string]string
+		if err := json.Unmarshal(rc, &m); err != nil || len(m) == 0 {
+			return nil, errCond
+		}
+		cs := make([]condition, 0, len(m))
+		for k, val := range m {
+			cs = append(cs, condition{op: "eq", field: strings.ToLower(k), orig: "$" + k, value: val})
+		}
+		return cs, nil
+	case '[':
+		var arr []json.RawMessage
+		if err := json.Unmarshal(rc, &arr); err != nil || len(arr) != 3 {
+			return nil, errCond
+		}
+		var op string
+		if err := json.Unmarshal(arr[0], &op); err != nil {
+			return nil, errCond
+		}
+		switch op = strings.ToLower(op); op {
+		case "eq", "starts-with":
+			var field, val string
+			if json.Unmarshal(arr[1], &field) != nil || json.Unmarshal(arr[2], &val) != nil || !strings.HasPrefix(field, "$") || len(field) < 2 {
+				return nil, errCond
+			}
+			return []condition{{op: op, field: strings.ToLower(field[1:]), orig: field, value: val}}, nil
+		case "content-length-range":
+			lo, ok1 := jsonInt(arr[1])
+			hi, ok2 := jsonInt(arr[2])
+			if !ok1 || !ok2 || lo < 0 || hi < lo {
+				return nil, errCond
+			}
+			return []condition{{op: op, min: lo, max: hi}}, nil
+		}
+	}
+	return nil, errCond
+}
+
+// jsonInt reads a non-negative integer given as a JSON number or a string of digits.
+func jsonInt(raw json.RawMessage) (int64, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		s = string(bytes.TrimSpace(raw))
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}
