@@ -1,38 +1,41 @@
 // Package meta holds the cluster-wide metadata — buckets, users and access keys, the
 // layout — in a Raft FSM replicated to every node. Writes go through Raft (forwarded
 // to the leader); reads are local, and a local miss is confirmed against the leader.
+// docs/meta.md describes what is replicated, the commands and their versioning, how
+// secrets are sealed and the timings.
 package meta
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 
 	"github.com/cairnstore/cairn/cluster/layout"
 )
 
-var errTODO = errors.New("meta: not implemented yet")
-
-// Config configures a Meta.
-type Config struct {
-	// NodeID is this node's Raft server id. Required.
-	NodeID string
-	// Dir holds the Raft log (raft-boltdb/v2), stable store and snapshots. Required.
-	Dir string
-	// RaftAddr is the TCP address the Raft transport binds. Default "127.0.0.1:0".
-	RaftAddr string
-	// SecretKey is the 32-byte key that encrypts access-key secrets at rest in the FSM,
-	// its snapshots and the Raft log. Required.
-	SecretKey []byte
-	// Bootstrap makes this node bootstrap a new cluster with itself as the only voter
-	// when it has no Raft state yet (the single-node default).
-	Bootstrap bool
-	// Zone and Capacity describe this node in the layout. Capacity defaults to 1.
-	Zone     string
-	Capacity uint64
-	Logger   *slog.Logger
-}
+const (
+	// snapshotsRetained is how many snapshots the file store keeps.
+	snapshotsRetained = 2
+	// logCacheSize is how many recent log entries raft keeps in memory.
+	logCacheSize = 256
+	// transportPool and transportTimeout tune the TCP transport: connections kept per
+	// peer, and the I/O deadline of one RPC.
+	transportPool    = 3
+	transportTimeout = 10 * time.Second
+	// storeLockTimeout bounds the wait for raft.db's file lock, so that a second Open
+	// of the same Dir fails instead of hanging.
+	storeLockTimeout = 2 * time.Second
+)
 
 // Bucket is a bucket and its configuration.
 type Bucket struct {
@@ -43,6 +46,7 @@ type Bucket struct {
 }
 
 // AccessKey is an access key with its secret in the clear (decrypted for the caller).
+// It formats and logs with the secret redacted.
 type AccessKey struct {
 	ID        string
 	Secret    string
@@ -53,56 +57,236 @@ type AccessKey struct {
 // RootUser is the name of the user that may do everything.
 const RootUser = "root"
 
-// Errors returned by Meta.
-var (
-	ErrBucketExists    = errors.New("meta: bucket already exists")
-	ErrNoSuchBucket    = errors.New("meta: no such bucket")
-	ErrNoSuchAccessKey = errors.New("meta: no such access key")
-	ErrNotReady        = errors.New("meta: no raft leader")
-)
-
 // Meta is one node's view of the cluster metadata.
-type Meta struct{}
+type Meta struct {
+	cfg    Config
+	log    *slog.Logger
+	fsm    *fsm
+	sealer *sealer
 
-// Open starts Raft and the FSM.
-func Open(ctx context.Context, cfg Config) (*Meta, error) { return nil, errTODO }
+	raft     *raft.Raft
+	trans    *raft.NetworkTransport
+	store    *raftboltdb.BoltStore
+	observer *raft.Observer
+
+	// leaderEvents wakes waiters whenever raft's state or known leader changes.
+	leaderEvents broadcast
+	// barrier coalesces the leader's barriers (read index, read-miss confirmation).
+	barrier coalescer
+
+	stop      context.CancelFunc // stops the background goroutines
+	wg        sync.WaitGroup
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open starts Raft and the FSM. It does not wait for a leader: call WaitReady. With
+// cfg.Bootstrap and no Raft state in cfg.Dir, it first bootstraps a cluster with this
+// node as the single voter.
+func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	sealer, err := newSealer(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	m := &Meta{
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "meta"),
+		fsm:    newFSM(),
+		sealer: sealer,
+		done:   make(chan struct{}),
+	}
+	m.barrier.fn = m.runBarrier
+	rlog := newHCLogger(cfg.Logger.With("component", "raft"))
+
+	var closers []func() error // undone in reverse if Open fails
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				_ = closers[i]()
+			}
+		}
+	}()
+
+	dbPath := filepath.Join(cfg.Dir, "raft.db")
+	m.store, err = raftboltdb.New(raftboltdb.Options{Path: dbPath, BoltOptions: &bbolt.Options{Timeout: storeLockTimeout}})
+	if err != nil {
+		return nil, fmt.Errorf("meta: open %s: %w", dbPath, err)
+	}
+	closers = append(closers, m.store.Close)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, snapshotsRetained, rlog)
+	if err != nil {
+		return nil, fmt.Errorf("meta: snapshot store: %w", err)
+	}
+	var advertise net.Addr
+	if cfg.RaftAdvertise != "" {
+		if advertise, err = net.ResolveTCPAddr("tcp", cfg.RaftAdvertise); err != nil {
+			return nil, fmt.Errorf("%w: RaftAdvertise: %w", ErrInvalid, err)
+		}
+	}
+	m.trans, err = raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, transportPool, transportTimeout, rlog)
+	if err != nil {
+		return nil, fmt.Errorf("meta: raft transport on %s: %w", cfg.RaftAddr, err)
+	}
+	closers = append(closers, m.trans.Close)
+
+	rc := m.raftConfig(rlog)
+	if cfg.Bootstrap {
+		if err := m.bootstrap(rc, snaps); err != nil {
+			return nil, err
+		}
+	}
+	logs, err := raft.NewLogCache(logCacheSize, m.store)
+	if err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	if m.raft, err = raft.NewRaft(rc, m.fsm, logs, m.store, snaps, m.trans); err != nil {
+		return nil, fmt.Errorf("meta: start raft: %w", err)
+	}
+
+	events := make(chan raft.Observation, 16)
+	m.observer = raft.NewObserver(events, false, func(o *raft.Observation) bool {
+		switch o.Data.(type) {
+		case raft.LeaderObservation, raft.RaftState:
+			return true
+		}
+		return false
+	})
+	m.raft.RegisterObserver(m.observer)
+	bg, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	m.wg.Add(2)
+	go m.forwardEvents(bg, events)
+	go m.runLeaderTasks(bg)
+	m.log.Info("raft started", "node_id", cfg.NodeID, "raft_addr", m.trans.LocalAddr(), "dir", cfg.Dir)
+	return m, nil
+}
+
+// raftConfig is raft's configuration from ours.
+func (m *Meta) raftConfig(logger *hclogAdapter) *raft.Config {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(m.cfg.NodeID)
+	rc.Logger = logger
+	rc.HeartbeatTimeout = m.cfg.HeartbeatTimeout
+	rc.ElectionTimeout = m.cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = m.cfg.LeaderLeaseTimeout
+	rc.CommitTimeout = m.cfg.CommitTimeout
+	return rc
+}
+
+// bootstrap makes this node the single voter of a new cluster, unless Dir already
+// holds Raft state.
+func (m *Meta) bootstrap(rc *raft.Config, snaps raft.SnapshotStore) error {
+	has, err := raft.HasExistingState(m.store, m.store, snaps)
+	if err != nil {
+		return fmt.Errorf("meta: read raft state: %w", err)
+	}
+	if has {
+		return nil
+	}
+	conf := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: rc.LocalID, Address: m.trans.LocalAddr()}}}
+	if err := raft.BootstrapCluster(rc, m.store, m.store, snaps, m.trans, conf); err != nil {
+		return fmt.Errorf("meta: bootstrap: %w", err)
+	}
+	m.log.Info("bootstrapped a new cluster", "node_id", m.cfg.NodeID, "raft_addr", m.trans.LocalAddr())
+	return nil
+}
+
+// forwardEvents turns raft's leader and state observations into leaderEvents.
+func (m *Meta) forwardEvents(ctx context.Context, events <-chan raft.Observation) {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-events:
+			m.leaderEvents.notify()
+		}
+	}
+}
 
 // WaitReady blocks until there is a leader and the local FSM has applied the log up to
-// the leader's commit index as of the call.
-func (m *Meta) WaitReady(ctx context.Context) error { return errTODO }
-
-// Close stops Raft and closes the stores.
-func (m *Meta) Close() error { return errTODO }
-
-// ClusterID returns the id the cluster got when it was bootstrapped.
-func (m *Meta) ClusterID() string { return "" }
-
-// CreateBucket creates a bucket; ErrBucketExists if one with that name exists.
-func (m *Meta) CreateBucket(ctx context.Context, b Bucket) error { return errTODO }
-
-// DeleteBucket removes a bucket's metadata; ErrNoSuchBucket if there is none.
-func (m *Meta) DeleteBucket(ctx context.Context, name string) error { return errTODO }
-
-// Bucket returns a bucket; ErrNoSuchBucket if there is none.
-func (m *Meta) Bucket(ctx context.Context, name string) (Bucket, error) {
-	return Bucket{}, errTODO
+// the leader's commit index as of the call, and the cluster has its id and a layout.
+// On the leader that is a Raft barrier; a follower asks the leader for its read index
+// through the Forwarder.
+func (m *Meta) WaitReady(ctx context.Context) error {
+	if err := m.catchUp(ctx); err != nil {
+		return err
+	}
+	for {
+		changed := m.fsm.changes.wait()
+		if m.fsm.initialized() {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-m.done:
+			return ErrClosed
+		case <-ctx.Done():
+			return notReady(ctx, "waiting for the cluster id and layout")
+		}
+	}
 }
 
-// Buckets returns every bucket in name order.
-func (m *Meta) Buckets(ctx context.Context) ([]Bucket, error) { return nil, errTODO }
-
-// AccessKey returns an access key with its secret; ErrNoSuchAccessKey if unknown.
-func (m *Meta) AccessKey(ctx context.Context, id string) (AccessKey, error) {
-	return AccessKey{}, errTODO
+// Close stops Raft and closes the stores. It is idempotent; later calls return the
+// first call's result.
+func (m *Meta) Close() error {
+	m.closeOnce.Do(func() {
+		close(m.done)
+		m.stop()
+		m.raft.DeregisterObserver(m.observer)
+		errs := []error{m.raft.Shutdown().Error()}
+		m.leaderEvents.notify() // waiters see the shutdown state
+		m.wg.Wait()
+		errs = append(errs, m.trans.Close(), m.store.Close())
+		if err := errors.Join(errs...); err != nil {
+			m.closeErr = fmt.Errorf("meta: close: %w", err)
+		}
+		m.log.Info("raft stopped", "node_id", m.cfg.NodeID)
+	})
+	return m.closeErr
 }
 
-// RootKey returns the root user's access key, and false if none has been set.
-func (m *Meta) RootKey(ctx context.Context) (AccessKey, bool, error) {
-	return AccessKey{}, false, errTODO
+// ClusterID returns the id the cluster got when it was bootstrapped; "" before
+// WaitReady.
+func (m *Meta) ClusterID() string { return m.fsm.clusterID() }
+
+// Layout returns the current layout; never nil once WaitReady has returned. The
+// layout is shared: treat it as read-only.
+func (m *Meta) Layout() *layout.Layout { return m.fsm.currentLayout() }
+
+// SetLayout proposes a new layout. Its version must be newer than the current one
+// (ErrStaleLayout otherwise; the same layout again is a no-op) and its partition count
+// must not change.
+func (m *Meta) SetLayout(ctx context.Context, l *layout.Layout) error {
+	if l == nil {
+		return invalidf("nil layout")
+	}
+	return m.apply(ctx, layoutSetOf(l))
 }
 
-// SetRootKey makes id/secret the root user's only access key.
-func (m *Meta) SetRootKey(ctx context.Context, id, secret string) error { return errTODO }
+func layoutSetOf(l *layout.Layout) LayoutSet {
+	return LayoutSet{Version: l.Version, Partitions: l.Partitions, Replication: l.Replication, Nodes: l.Nodes}
+}
 
-// Layout returns the current layout.
-func (m *Meta) Layout() *layout.Layout { return nil }
+// RaftAddr returns the address of this node's Raft transport as other nodes reach it:
+// RaftAdvertise, or else the bound address (with the port read back).
+func (m *Meta) RaftAddr() string { return string(m.trans.LocalAddr()) }
+
+// RaftState reports this node's Raft state ("Follower", "Candidate", "Leader" or
+// "Shutdown"), the leader's Raft address ("" if unknown), the current term, the commit
+// index and the index last handed to the FSM.
+func (m *Meta) RaftState() (state, leader string, term, commitIndex, appliedIndex uint64) {
+	addr, _ := m.raft.LeaderWithID()
+	return m.raft.State().String(), string(addr), m.raft.CurrentTerm(), m.raft.CommitIndex(), m.raft.AppliedIndex()
+}

@@ -128,21 +128,22 @@ func unreserved(c byte) bool {
 		c == '-' || c == '_' || c == '.' || c == '~'
 }
 
-// canonicalURIs returns the canonical URIs to try, best first. S3 does not normalize
-// or re-encode the path: the first is the path exactly as the client sent it on the
-// request line, which is what the SDKs sign. The second, tried only when it differs,
-// is the decoded path encoded the SigV4 way, for clients that send a character raw
-// (say '=' or '!') but sign it encoded. Both name the same decoded path, so accepting
-// either cannot change which object a signature grants.
-func canonicalURIs(r *http.Request) []string {
-	raw := requestPath(r)
-	uris := []string{raw}
-	if dec, err := url.PathUnescape(raw); err == nil {
-		if norm := uriEncode(dec, false); norm != raw {
-			uris = append(uris, norm)
-		}
+// normalizedURI is the fallback canonical URI. S3 does not normalize or re-encode the
+// path: the canonical URI is the path exactly as the client sent it on the request
+// line, which is what the SDKs sign. A client that sends a character raw (say '=' or
+// '!') but signs it encoded, as generic SigV4 signers do, gets a second chance with the
+// decoded path encoded the SigV4 way. Both forms name the same decoded path, so
+// accepting either cannot change which object a signature grants. "" when there is no
+// distinct second form.
+func normalizedURI(raw string) string {
+	dec, err := url.PathUnescape(raw)
+	if err != nil {
+		return ""
 	}
-	return uris
+	if norm := uriEncode(dec, false); norm != raw {
+		return norm
+	}
+	return ""
 }
 
 // requestPath returns the escaped path as it appeared on the request line.
@@ -263,10 +264,16 @@ func stringToSign(amzDate, scope, canonical string) string {
 	return algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
 }
 
-// signRequest returns the signature of the request for each candidate URI and reports
-// whether want matches one of them, comparing in constant time.
+// matchRequestSignature reports whether want is the request's signature, for the path
+// as sent or its normalized form, comparing in constant time.
 func matchRequestSignature(r *http.Request, key []byte, amzDate, scope, query string, signed []string, signedList, payloadHash string, want []byte) bool {
-	for _, uri := range canonicalURIs(r) {
+	raw := requestPath(r)
+	for _, uri := range [2]string{raw, ""} {
+		if uri == "" {
+			if uri = normalizedURI(raw); uri == "" {
+				return false
+			}
+		}
 		sts := stringToSign(amzDate, scope, canonicalRequest(r, uri, query, signed, signedList, payloadHash))
 		if hmac.Equal(hmacSHA256(key, sts), want) {
 			return true

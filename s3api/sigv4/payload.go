@@ -60,7 +60,7 @@ func (a *Auth) Payload(r *http.Request) (*Payload, error) {
 		if check != nil && check.fromTrailer && !trailers {
 			return nil, errTrailerNotAllowed(mode)
 		}
-		if signed && a.signingKey == nil {
+		if signed && (a == nil || a.signingKey == nil) {
 			return nil, s3err.Newf(s3err.InvalidRequest, "x-amz-content-sha256 %s requires a signed request.", mode)
 		}
 		if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {

@@ -39,14 +39,14 @@ type PostPolicy struct {
 func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields map[string]string) (*PostPolicy, error) {
 	policyB64 := fields["policy"]
 	required := []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"}
-	signedForm := policyB64 != ""
+	v4Fields := false
 	for _, name := range required {
-		signedForm = signedForm || fields[name] != ""
+		v4Fields = v4Fields || fields[name] != ""
 	}
-	if !signedForm {
-		if fields["awsaccesskeyid"] != "" || fields["signature"] != "" {
-			return nil, errUnsupportedMechanism()
-		}
+	if !v4Fields && (fields["awsaccesskeyid"] != "" || fields["signature"] != "") {
+		return nil, errUnsupportedMechanism() // Signature Version 2
+	}
+	if !v4Fields && policyB64 == "" {
 		return &PostPolicy{MaxSize: -1}, nil
 	}
 	for _, name := range append([]string{"policy"}, required...) {

@@ -1,0 +1,130 @@
+package meta
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/cairnstore/cairn/cluster/layout"
+)
+
+// CommandType is the first byte of every Raft log entry; the JSON of the command
+// follows it.
+//
+// Versioning: append only. Never renumber or reuse a type, never rename a JSON tag or
+// change what a field means: old logs and snapshots must replay after an upgrade. A
+// field may be added when its zero value means the old behaviour and an older node
+// may ignore it; anything else is a new CommandType (and every node must run a
+// version that knows it before it is proposed: an unknown type stops the FSM).
+type CommandType uint8
+
+// The commands. 0 is never a command.
+const (
+	CmdClusterInit     CommandType = 1
+	CmdLayoutSet       CommandType = 2
+	CmdBucketCreate    CommandType = 3
+	CmdBucketDelete    CommandType = 4
+	CmdAccessKeyPut    CommandType = 5
+	CmdAccessKeyDelete CommandType = 6
+	CmdRootKeySet      CommandType = 7
+)
+
+// String returns the command's name, for logs.
+func (t CommandType) String() string {
+	switch t {
+	case CmdClusterInit:
+		return "ClusterInit"
+	case CmdLayoutSet:
+		return "LayoutSet"
+	case CmdBucketCreate:
+		return "BucketCreate"
+	case CmdBucketDelete:
+		return "BucketDelete"
+	case CmdAccessKeyPut:
+		return "AccessKeyPut"
+	case CmdAccessKeyDelete:
+		return "AccessKeyDelete"
+	case CmdRootKeySet:
+		return "RootKeySet"
+	}
+	return fmt.Sprintf("CommandType(%d)", uint8(t))
+}
+
+// command is implemented by every command struct.
+type command interface {
+	commandType() CommandType
+}
+
+// ClusterInit gives the cluster its id, chosen at random by the bootstrapping node.
+// Idempotent: the same id again is a no-op; another id is rejected with
+// ErrClusterInitialized.
+type ClusterInit struct {
+	ClusterID string `json:"clusterId"`
+}
+
+// LayoutSet installs a layout. Its version must be newer than the current one (the
+// same version with the same content is a no-op retry); the partition count never
+// changes. Apply rebuilds the owner table with layout.New.
+type LayoutSet struct {
+	Version     uint64        `json:"version"`
+	Partitions  int           `json:"partitions"`
+	Replication int           `json:"replication"`
+	Nodes       []layout.Node `json:"nodes"`
+}
+
+// BucketCreate creates a bucket. The proposer sets CreatedAt: Apply never reads the
+// clock. A retry (same name, owner, region and CreatedAt) is a no-op; any other
+// bucket of that name is rejected with ErrBucketExists.
+type BucketCreate struct {
+	Name      string    `json:"name"`
+	Owner     string    `json:"owner"`
+	Region    string    `json:"region"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// BucketDelete removes a bucket's metadata; ErrNoSuchBucket if there is none.
+type BucketDelete struct {
+	Name string `json:"name"`
+}
+
+// AccessKeyPut stores an access key of User. Secret is sealed by the proposer
+// (AES-256-GCM under Config.SecretKey, bound to ID); the clear secret never enters
+// Raft. An id held by another user is rejected with ErrAccessKeyExists; the same
+// user's id is replaced, so a retry is a no-op.
+type AccessKeyPut struct {
+	ID        string    `json:"id"`
+	User      string    `json:"user"`
+	Secret    []byte    `json:"sealedSecret"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// AccessKeyDelete removes an access key; ErrNoSuchAccessKey if there is none.
+type AccessKeyDelete struct {
+	ID string `json:"id"`
+}
+
+// RootKeySet makes ID (with its sealed Secret) the root user's only access key,
+// removing the others in the same step. Idempotent. An id held by another user is
+// rejected with ErrAccessKeyExists.
+type RootKeySet struct {
+	ID        string    `json:"id"`
+	Secret    []byte    `json:"sealedSecret"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (ClusterInit) commandType() CommandType     { return CmdClusterInit }
+func (LayoutSet) commandType() CommandType       { return CmdLayoutSet }
+func (BucketCreate) commandType() CommandType    { return CmdBucketCreate }
+func (BucketDelete) commandType() CommandType    { return CmdBucketDelete }
+func (AccessKeyPut) commandType() CommandType    { return CmdAccessKeyPut }
+func (AccessKeyDelete) commandType() CommandType { return CmdAccessKeyDelete }
+func (RootKeySet) commandType() CommandType      { return CmdRootKeySet }
+
+// encodeCommand returns the Raft log entry of c: its type byte, then its JSON.
+func encodeCommand(c command) ([]byte, error) {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("meta: encode %s: %w", c.commandType(), err)
+	}
+	return append([]byte{byte(c.commandType())}, body...), nil
+}
