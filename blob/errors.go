@@ -11,4 +11,12 @@ var (
 	ErrEntityTooSmall   = errors.New("blob: part smaller than the minimum")
 	ErrNoQuorum         = errors.New("blob: not enough owners answered")
 	ErrClosed           = errors.New("blob: store closed")
+	// ErrInvalidKey is returned for an empty object key or one containing NUL, which the
+	// version index uses as its separator.
+	ErrInvalidKey = errors.New("blob: invalid object key")
+	// ErrInvalidArgument is returned for an argument out of range, such as a part number
+	// outside 1..10000.
+	ErrInvalidArgument = errors.New("blob: invalid argument")
+	// ErrInvalidRange is returned by NewReader for an offset outside the object.
+	ErrInvalidRange = errors.New("blob: range not satisfiable")
 )

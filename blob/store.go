@@ -1,127 +1,125 @@
 // Package blob is the object layer: it stores object bytes as content-addressed blocks
 // and object versions as records in the version index, on each partition's owners,
 // by quorum. It knows nothing of HTTP or S3 XML.
+//
+// An object's record lives in partition layout.ObjectPartition(bucket, key) and each
+// of its blocks in layout.BlockPartition(hash), on that partition's owners. Writes
+// return once a write quorum of owners holds the blocks and then the record durably;
+// so a crash at any moment leaves either the old or the new version visible.
 package blob
 
 import (
 	"context"
-	"errors"
-	"io"
+	"fmt"
 	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/cairnstore/cairn/blob/block"
+	"github.com/cairnstore/cairn/blob/index"
+	"github.com/cairnstore/cairn/cluster/layout"
 )
 
-var errTODO = errors.New("blob: not implemented yet")
+// Store is the object layer of one node. It is safe for concurrent use.
+type Store struct {
+	cfg    Config
+	log    *slog.Logger
+	blocks *block.Store
+	idx    *index.Index
+	local  *localReplica
+	bufs   sync.Pool // *[]byte of BlockSize, for uploads in flight
+	pins   pinSet
+	gc     gcState
 
-// Config configures a Store.
-type Config struct {
-	// NodeID identifies this node in version records (the HLC tie breaker). Required.
-	NodeID string
-	// Dir holds the block files and the version index. Required.
-	Dir string
-	// BlockSize is the largest block, in bytes. Default 1 MiB. Larger blocks mean fewer
-	// files and fsyncs; smaller ones mean finer deduplication and striping.
-	BlockSize int
-	// InlineLimit is the largest object, in bytes, kept inside its version record
-	// instead of in blocks. Default 16 KiB.
-	InlineLimit int
-	// MinPartSize is the smallest part other than the last that a multipart upload may
-	// complete with. Default 5 MiB, as in S3.
-	MinPartSize int64
-	Logger      *slog.Logger
+	mu     sync.RWMutex
+	closed bool
+	ops    sync.WaitGroup // calls in progress, drained by Close
+	stopBG context.CancelFunc
+	bg     sync.WaitGroup
 }
 
-// DefaultConfig returns the defaults for everything but NodeID and Dir.
-func DefaultConfig() Config {
-	return Config{BlockSize: 1 << 20, InlineLimit: 16 << 10, MinPartSize: 5 << 20}
+// Open opens (creating if needed) the stores under cfg.Dir, removes the leftovers of
+// writes a crash interrupted, and starts the background garbage collector. Zero
+// fields of cfg take their defaults.
+func Open(cfg Config) (*Store, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger.With("component", "blob")
+	if cfg.Layout == nil {
+		l, err := layout.New(1, []layout.Node{{ID: layout.NodeID(cfg.NodeID)}}, 1, 0)
+		if err != nil {
+			return nil, fmt.Errorf("blob: default layout: %w", err)
+		}
+		cfg.Layout = func() *layout.Layout { return l }
+	}
+	blocks, err := block.Open(cfg.Dir, logger)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := index.Open(filepath.Join(cfg.Dir, "index.db"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		cfg:    cfg,
+		log:    logger,
+		blocks: blocks,
+		idx:    idx,
+		local:  &localReplica{blocks: blocks, idx: idx, log: logger},
+		pins:   pinSet{n: map[[32]byte]int{}},
+	}
+	s.bufs.New = func() any {
+		b := make([]byte, cfg.BlockSize)
+		return &b
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopBG = cancel
+	if cfg.GCInterval > 0 {
+		s.bg.Go(func() { s.gcLoop(ctx) })
+	}
+	logger.Info("object store open", "dir", cfg.Dir, "node", cfg.NodeID, "block_size", cfg.BlockSize)
+	return s, nil
 }
 
-// Store is the object layer of one node.
-type Store struct{}
+// Local returns this node's own replica, for the RPC server that lets other nodes
+// reach it.
+func (s *Store) Local() Replica { return s.local }
 
-// Open opens (creating if needed) the stores under cfg.Dir.
-func Open(cfg Config) (*Store, error) { return nil, errTODO }
-
-// Close stops background work and closes the local stores.
-func (s *Store) Close() error { return errTODO }
-
-// Object is an opened object version whose bytes can be read. Its blocks stay readable
-// for as long as the garbage collector's grace period, however the key changes.
-type Object struct {
-	Info ObjectInfo
+// Close stops background work, waits for the calls in progress to finish, and closes
+// the local stores. Later calls return ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stopBG()
+	s.bg.Wait()
+	s.ops.Wait()
+	return s.idx.Close()
 }
 
-// NewReader returns the bytes [off, off+length) of o. length -1 reads to the end.
-// Every block read is checked against its hash.
-func (o *Object) NewReader(ctx context.Context, off, length int64) (io.ReadCloser, error) {
-	return nil, errTODO
+// enter registers a call in progress; it fails once the store is closed. Every
+// exported method that touches the stores pairs it with leave.
+func (s *Store) enter() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.ops.Add(1)
+	return nil
 }
 
-// PutObject stores an object and acknowledges it only once its blocks and record are
-// durable on a write quorum of owners.
-func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) {
-	return ObjectInfo{}, errTODO
-}
+func (s *Store) leave() { s.ops.Done() }
 
-// OpenObject returns the newest version of bucket/key; ErrNoSuchKey if there is none
-// or it is a delete marker.
-func (s *Store) OpenObject(ctx context.Context, bucket, key string) (*Object, error) {
-	return nil, errTODO
-}
-
-// CopyObject writes a new object that shares the source's blocks.
-func (s *Store) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, error) {
-	return ObjectInfo{}, errTODO
-}
-
-// DeleteObject removes bucket/key (writing a tombstone). Deleting a missing key is not
-// an error.
-func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error { return errTODO }
-
-// ListObjects returns one page of the newest live versions in a bucket.
-func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, error) {
-	return ListResult{}, errTODO
-}
-
-// BucketEmpty reports whether a bucket holds no live object.
-func (s *Store) BucketEmpty(ctx context.Context, bucket string) (bool, error) {
-	return false, errTODO
-}
-
-// DropBucket forgets what is left of a deleted bucket: tombstones and uploads in progress.
-func (s *Store) DropBucket(ctx context.Context, bucket string) error { return errTODO }
-
-// CreateUpload starts a multipart upload and returns its id.
-func (s *Store) CreateUpload(ctx context.Context, in CreateUploadInput) (Upload, error) {
-	return Upload{}, errTODO
-}
-
-// UploadPart stores one part of an upload.
-func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, error) {
-	return PartInfo{}, errTODO
-}
-
-// GetUpload returns an upload in progress; ErrNoSuchUpload if it does not exist or
-// belongs to another bucket or key.
-func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error) {
-	return Upload{}, errTODO
-}
-
-// CompleteUpload assembles the listed parts into an object without copying their bytes.
-func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error) {
-	return ObjectInfo{}, errTODO
-}
-
-// AbortUpload discards an upload and its parts.
-func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) error {
-	return errTODO
-}
-
-// ListParts returns the parts of an upload with numbers above after, at most limit.
-func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (ListPartsResult, error) {
-	return ListPartsResult{}, errTODO
-}
-
-// ListUploads returns one page of the uploads in progress in a bucket.
-func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploadsResult, error) {
-	return ListUploadsResult{}, errTODO
+// isClosed reports whether Close has been called.
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
 }

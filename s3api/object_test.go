@@ -61,6 +61,13 @@ func TestEmptyAndInlineObjects(t *testing.T) {
 	head, err := e.s3.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("tiny")})
 	require.NoError(t, err)
 	require.Equal(t, `"5d41402abc4b2a76b9719d911017c592"`, *head.ETag) // MD5 of "hello"
+
+	// An object stored without a Content-Type reads back as binary/octet-stream, as in S3.
+	// (The SDK always sends one, so this PUT is signed by hand.)
+	req, _ := http.NewRequest(http.MethodPut, e.node.S3URL()+"/"+b+"/untyped", nil)
+	e.signedDo(req, []byte("no type"))
+	head, err = e.s3.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("untyped")})
+	require.NoError(t, err)
 	require.Equal(t, "binary/octet-stream", *head.ContentType)
 }
 

@@ -12,10 +12,10 @@ import (
 )
 
 // Start starts a single node on 127.0.0.1 ephemeral ports with fixed test root
-// credentials and stops it when the test ends.
-func Start(t testing.TB) *node.Node {
+// credentials and stops it when the test ends. Options adjust the configuration.
+func Start(t testing.TB, options ...func(*node.Config)) *node.Node {
 	t.Helper()
-	n, err := node.Start(context.Background(), node.Config{
+	cfg := node.Config{
 		DataDir:       t.TempDir(),
 		S3Addr:        "127.0.0.1:0",
 		AdminAddr:     "127.0.0.1:0",
@@ -23,8 +23,12 @@ func Start(t testing.TB) *node.Node {
 		NodeID:        "test-node",
 		RootAccessKey: "TESTROOTACCESSKEY0001",
 		RootSecretKey: "test-root-secret-key-0123456789abcdef",
-		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	n, err := node.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start node: %v", err)
 	}

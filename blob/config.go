@@ -1,0 +1,142 @@
+package blob
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cairnstore/cairn/cluster/hlc"
+	"github.com/cairnstore/cairn/cluster/layout"
+)
+
+// Config configures a Store.
+type Config struct {
+	// NodeID identifies this node in version records (the HLC tie breaker) and in the
+	// layout. Required.
+	NodeID string
+	// Dir holds the block files (Dir/blocks, Dir/tmp) and the version index
+	// (Dir/index.db). Required.
+	Dir string
+	// BlockSize is the largest block, in bytes. Default 1 MiB. Larger blocks mean fewer
+	// files and fsyncs; smaller ones mean finer deduplication and striping.
+	BlockSize int
+	// InlineLimit is the largest object, in bytes, kept inside its version record
+	// instead of in blocks. Default 16 KiB; at most BlockSize. Inlining saves a file and
+	// an fsync per small object, at the cost of a larger index.
+	InlineLimit int
+	// MinPartSize is the smallest part other than the last that a multipart upload may
+	// complete with. Default 5 MiB, as in S3.
+	MinPartSize int64
+	// PipelineDepth is how many blocks of one upload are hashed and written at once.
+	// Default 4. An upload holds about PipelineDepth+1 blocks in memory; a deeper
+	// pipeline overlaps more fsyncs (and, in a cluster, round trips).
+	PipelineDepth int
+	// GCGrace is how long a block file must be both unreferenced and unwritten before
+	// the garbage collector removes it. Default 1h. It bounds how long an opened Object
+	// stays readable after its key is overwritten or deleted, and must exceed the
+	// longest a copy or multipart completion takes between reading a block list and
+	// committing it. Shorter reclaims space sooner.
+	GCGrace time.Duration
+	// GCInterval is the period of the background garbage collection. Default 15m;
+	// negative disables it (CollectGarbage still works). An unreferenced block is removed
+	// by the first run at least GCGrace after a run first saw it unreferenced.
+	GCInterval time.Duration
+	// TombstoneGrace is how long a delete's tombstone stays in the index before the
+	// garbage collector drops it. Default 24h. It must exceed the time a lagging owner
+	// may take to catch up (anti-entropy), or a delete could be undone by an older copy.
+	TombstoneGrace time.Duration
+	// Layout returns the current data placement. Default: a single-node layout of
+	// NodeID with replication 1 and layout.DefaultPartitions partitions.
+	Layout func() *layout.Layout
+	// Replicas reaches the owner replicas of other nodes (the local node always uses
+	// the in-process replica). Default: none, so a layout naming another node fails
+	// those owners' operations.
+	Replicas func(layout.NodeID) (Replica, error)
+	// Clock stamps versions. Default: a new clock reading Now. Share the node's clock so
+	// that timestamps observed from peers order later local writes.
+	Clock *hlc.Clock
+	// Now reads wall time for the garbage collector's grace periods. Default time.Now.
+	Now func() time.Time
+	// Logger receives the store's logs, tagged component=blob. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the defaults for everything but NodeID and Dir.
+func DefaultConfig() Config {
+	return Config{
+		BlockSize:      1 << 20,
+		InlineLimit:    16 << 10,
+		MinPartSize:    5 << 20,
+		PipelineDepth:  4,
+		GCGrace:        time.Hour,
+		GCInterval:     15 * time.Minute,
+		TombstoneGrace: 24 * time.Hour,
+	}
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.BlockSize == 0 {
+		c.BlockSize = d.BlockSize
+	}
+	if c.InlineLimit == 0 {
+		c.InlineLimit = min(d.InlineLimit, c.BlockSize)
+	}
+	if c.MinPartSize == 0 {
+		c.MinPartSize = d.MinPartSize
+	}
+	if c.PipelineDepth == 0 {
+		c.PipelineDepth = d.PipelineDepth
+	}
+	if c.GCGrace == 0 {
+		c.GCGrace = d.GCGrace
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = d.GCInterval
+	}
+	if c.TombstoneGrace == 0 {
+		c.TombstoneGrace = d.TombstoneGrace
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Clock == nil {
+		c.Clock = hlc.New(c.Now)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate reports what is wrong with c, after defaults are applied.
+func (c Config) Validate() error {
+	var errs []error
+	if c.NodeID == "" {
+		errs = append(errs, errors.New("NodeID is required"))
+	}
+	if c.Dir == "" {
+		errs = append(errs, errors.New("Dir is required"))
+	}
+	if c.BlockSize <= 0 {
+		errs = append(errs, fmt.Errorf("BlockSize %d must be positive", c.BlockSize))
+	}
+	if c.InlineLimit < 0 || c.InlineLimit > c.BlockSize {
+		errs = append(errs, fmt.Errorf("InlineLimit %d must be within 0..BlockSize", c.InlineLimit))
+	}
+	if c.MinPartSize < 0 {
+		errs = append(errs, fmt.Errorf("MinPartSize %d must not be negative", c.MinPartSize))
+	}
+	if c.PipelineDepth < 0 {
+		errs = append(errs, fmt.Errorf("PipelineDepth %d must not be negative", c.PipelineDepth))
+	}
+	if c.GCGrace < 0 || c.TombstoneGrace < 0 {
+		errs = append(errs, errors.New("GCGrace and TombstoneGrace must not be negative"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("blob: config: %w", errors.Join(errs...))
+	}
+	return nil
+}

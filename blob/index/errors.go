@@ -1,0 +1,16 @@
+package index
+
+import "errors"
+
+// Errors returned by the index.
+var (
+	// ErrNotFound is returned for a record, upload or part the index does not hold.
+	ErrNotFound = errors.New("index: not found")
+	// ErrInvalidKey is returned for a bucket or object key the key encoding cannot
+	// hold: empty, or containing NUL (the separator), or a partition above 65535.
+	ErrInvalidKey = errors.New("index: invalid key")
+	// ErrCorruptRecord is returned for a stored value that does not decode.
+	ErrCorruptRecord = errors.New("index: corrupt record")
+	// ErrClosed is returned by writes after Close.
+	ErrClosed = errors.New("index: closed")
+)

@@ -1,0 +1,219 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutUpload stores a new multipart upload in partition p.
+func (x *Index) PutUpload(ctx context.Context, p int, u Upload) error {
+	if err := checkKey(p, u.Bucket, u.Key); err != nil {
+		return err
+	}
+	if !validName(u.ID) {
+		return ErrInvalidKey
+	}
+	k := uploadKey(p, u.Bucket, u.Key, u.Initiated, u.ID)
+	v := encodeUpload(&u)
+	return x.update(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(uploadsBucket).Put(k, v)
+	})
+}
+
+// findUpload returns the key and value of an upload, or nil.
+func findUpload(tx *bolt.Tx, p int, bucket, key, id string) (k, v []byte) {
+	prefix := objectPrefix(p, bucket, key)
+	c := tx.Bucket(uploadsBucket).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) > len(prefix)+hlcLen && string(k[len(prefix)+hlcLen:]) == id {
+			return k, v
+		}
+	}
+	return nil, nil
+}
+
+// GetUpload returns an upload of bucket/key in partition p; ErrNotFound if there is
+// none with that id.
+func (x *Index) GetUpload(ctx context.Context, p int, bucket, key, id string) (Upload, error) {
+	if err := checkKey(p, bucket, key); err != nil {
+		return Upload{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Upload{}, err
+	}
+	var u Upload
+	err := x.view(func(tx *bolt.Tx) error {
+		k, v := findUpload(tx, p, bucket, key, id)
+		if k == nil {
+			return ErrNotFound
+		}
+		prefix := objectPrefix(p, bucket, key)
+		u = Upload{Bucket: bucket, Key: key, ID: id, Initiated: binary.BigEndian.Uint64(k[len(prefix):])}
+		return decodeUpload(v, &u)
+	})
+	return u, err
+}
+
+// DeleteUpload removes an upload and all its parts from partition p; ErrNotFound if
+// the upload is not there (its parts, if any, are removed all the same).
+func (x *Index) DeleteUpload(ctx context.Context, p int, bucket, key, id string) error {
+	if err := checkKey(p, bucket, key); err != nil {
+		return err
+	}
+	pp := partPrefix(p, bucket, key, id)
+	return x.update(ctx, func(tx *bolt.Tx) error {
+		if err := deletePrefix(tx.Bucket(partsBucket), pp); err != nil {
+			return err
+		}
+		k, _ := findUpload(tx, p, bucket, key, id)
+		if k == nil {
+			return ErrNotFound
+		}
+		return tx.Bucket(uploadsBucket).Delete(bytes.Clone(k))
+	})
+}
+
+// deletePrefix removes every key of b that starts with prefix.
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListUploads returns, in order of key and then initiation, the uploads of q.Bucket in
+// partition p whose keys start with q.Prefix and come after q.Pos, at most q.Limit of
+// them, and whether more follow.
+func (x *Index) ListUploads(ctx context.Context, p int, q ListQuery) (uploads []Upload, more bool, err error) {
+	if p < 0 || p > 0xffff || !validName(q.Bucket) {
+		return nil, false, ErrInvalidKey
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	bp := bucketPrefix(p, q.Bucket)
+	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
+	limit := q.limit()
+	err = x.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(uploadsBucket).Cursor()
+		var k, v []byte
+		if q.Pos.UploadID != "" && q.Pos.After != "" && !q.Pos.Under {
+			// Resume among After's own uploads, just after the marker upload.
+			k, v = seekAfterUpload(c, objectPrefix(p, q.Bucket, q.Pos.After), q.Pos.UploadID)
+		} else {
+			start := seekStart(bp, q.Prefix, q.Pos)
+			if start == nil {
+				return nil
+			}
+			k, v = c.Seek(start)
+		}
+		for ; k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
+			key, initiated, id, ok := splitUploadKey(k, len(bp))
+			if !ok {
+				return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+			}
+			if len(uploads) == limit {
+				more = true
+				return nil
+			}
+			u := Upload{Bucket: q.Bucket, Key: string(key), ID: string(id), Initiated: initiated}
+			if err := decodeUpload(v, &u); err != nil {
+				return err
+			}
+			uploads = append(uploads, u)
+		}
+		return nil
+	})
+	return uploads, more, err
+}
+
+// seekAfterUpload positions c just after the upload id among the uploads under prefix
+// (one object key), or after all of them if the key has no such upload.
+func seekAfterUpload(c *bolt.Cursor, prefix []byte, id string) (k, v []byte) {
+	for k, v = c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) > len(prefix)+hlcLen && string(k[len(prefix)+hlcLen:]) == id {
+			return c.Next()
+		}
+	}
+	return k, v
+}
+
+// PutPart stores a part of an upload in partition p, replacing an older part with the
+// same number. It fails with ErrNotFound if the upload does not exist (aborted or
+// completed meanwhile), so no part outlives its upload. applied is false if the index
+// holds a newer part with that number.
+func (x *Index) PutPart(ctx context.Context, p int, pt Part) (applied bool, err error) {
+	if err := checkKey(p, pt.Bucket, pt.Key); err != nil {
+		return false, err
+	}
+	if !validName(pt.UploadID) || pt.Number < 1 {
+		return false, ErrInvalidKey
+	}
+	k := partKey(p, pt.Bucket, pt.Key, pt.UploadID, pt.Number)
+	v := encodePart(&pt)
+	err = x.update(ctx, func(tx *bolt.Tx) error {
+		applied = false
+		if uk, _ := findUpload(tx, p, pt.Bucket, pt.Key, pt.UploadID); uk == nil {
+			return ErrNotFound
+		}
+		b := tx.Bucket(partsBucket)
+		if old := b.Get(k); old != nil {
+			hlc, err := partHLC(old)
+			if err != nil {
+				return err
+			}
+			if hlc > pt.HLC {
+				return nil
+			}
+		}
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	return applied, err
+}
+
+// ListParts returns the parts of an upload in partition p with numbers above after,
+// in order, at most limit of them (0 means all), and whether more follow.
+func (x *Index) ListParts(ctx context.Context, p int, bucket, key, uploadID string, after, limit int) (parts []Part, more bool, err error) {
+	if err := checkKey(p, bucket, key); err != nil {
+		return nil, false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	pp := partPrefix(p, bucket, key, uploadID)
+	start := binary.BigEndian.AppendUint32(bytes.Clone(pp), uint32(max(after, 0))+1)
+	err = x.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(partsBucket).Cursor()
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, pp); k, v = c.Next() {
+			if len(k) != len(pp)+4 {
+				return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+			}
+			if limit > 0 && len(parts) == limit {
+				more = true
+				return nil
+			}
+			pt := Part{Bucket: bucket, Key: key, UploadID: uploadID, Number: int(binary.BigEndian.Uint32(k[len(pp):]))}
+			if err := decodePart(v, &pt); err != nil {
+				return err
+			}
+			parts = append(parts, pt)
+		}
+		return nil
+	})
+	return parts, more, err
+}

@@ -1,0 +1,124 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutRecord stores a version record in partition p by last write wins: it replaces
+// the key's older records, and is ignored (applied false) if the index already holds
+// a record of the key as new or newer. The index keeps one record per key: buckets
+// are unversioned for now. It returns once the record is durable.
+func (x *Index) PutRecord(ctx context.Context, p int, r Record) (applied bool, err error) {
+	if err := checkKey(p, r.Bucket, r.Key); err != nil {
+		return false, err
+	}
+	prefix := objectPrefix(p, r.Bucket, r.Key)
+	k := versionKey(p, r.Bucket, r.Key, r.HLC)
+	v := encodeRecord(&r)
+	err = x.update(ctx, func(tx *bolt.Tx) error {
+		applied = false
+		b := tx.Bucket(versionsBucket)
+		var older [][]byte
+		c := b.Cursor()
+		for ek, ev := c.Seek(prefix); ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = c.Next() {
+			_, ehlc, ok := splitVersionKey(ek, len(prefix)-len(r.Key)-1)
+			if !ok {
+				return fmt.Errorf("%w: key %x", ErrCorruptRecord, ek)
+			}
+			enode, err := recordNode(ev)
+			if err != nil {
+				return err
+			}
+			if !newer(r.HLC, r.Node, ehlc, enode) {
+				return nil // what is stored wins (or is this very record)
+			}
+			older = append(older, bytes.Clone(ek))
+		}
+		for _, ok := range older {
+			if err := b.Delete(ok); err != nil {
+				return err
+			}
+		}
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	return applied, err
+}
+
+// GetRecord returns the newest record of a key in partition p, tombstones included;
+// ErrNotFound if there is none.
+func (x *Index) GetRecord(ctx context.Context, p int, bucket, key string) (Record, error) {
+	if err := checkKey(p, bucket, key); err != nil {
+		return Record{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	prefix := objectPrefix(p, bucket, key)
+	var r Record
+	err := x.view(func(tx *bolt.Tx) error {
+		k, v := tx.Bucket(versionsBucket).Cursor().Seek(prefix)
+		if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+hlcLen {
+			return ErrNotFound
+		}
+		_, hlc, _ := splitVersionKey(k, len(prefix)-len(key)-1)
+		r = Record{Bucket: bucket, Key: key, HLC: hlc}
+		return decodeRecord(v, &r)
+	})
+	return r, err
+}
+
+// List returns, in key order, the newest record of each key of q.Bucket in partition
+// p that starts with q.Prefix and comes after q.Pos, at most q.Limit of them, and
+// whether more follow. Tombstones are included: the caller merges owners' answers by
+// last write wins before dropping them. Only record headers are decoded.
+func (x *Index) List(ctx context.Context, p int, q ListQuery) (entries []Entry, more bool, err error) {
+	if p < 0 || p > 0xffff || !validName(q.Bucket) {
+		return nil, false, ErrInvalidKey
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	bp := bucketPrefix(p, q.Bucket)
+	start := seekStart(bp, q.Prefix, q.Pos)
+	if start == nil {
+		return nil, false, nil
+	}
+	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
+	limit := q.limit()
+	entries = make([]Entry, 0, min(limit, 64))
+	err = x.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(versionsBucket).Cursor()
+		var last []byte
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
+			key, hlc, ok := splitVersionKey(k, len(bp))
+			if !ok {
+				return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+			}
+			if last != nil && bytes.Equal(key, last) {
+				continue // an older version of the key just listed
+			}
+			if len(entries) == limit {
+				more = true
+				return nil
+			}
+			e := Entry{Key: string(key), HLC: hlc}
+			d := decoder{b: v}
+			decodeEntry(&d, &e)
+			if d.err != nil {
+				return d.err
+			}
+			entries = append(entries, e)
+			last = append(last[:0], key...)
+		}
+		return nil
+	})
+	return entries, more, err
+}

@@ -1,0 +1,221 @@
+package blob
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/cairnstore/cairn/blob/index"
+	"github.com/cairnstore/cairn/cluster/layout"
+)
+
+// maxListLimit is the most entries one page holds, as in S3.
+const maxListLimit = 1000
+
+// listLimit clamps a requested page size to 1..1000 (0 means 1000).
+func listLimit(n int) int {
+	if n <= 0 || n > maxListLimit {
+		return maxListLimit
+	}
+	return n
+}
+
+// firstBatch is how many entries each partition is first asked for: a little more
+// than its share of a page, so that most partitions need no second round and little
+// is read for nothing. (Partitions hold keys by hash, so shares are even.)
+func firstBatch(limit, partitions int) int {
+	return min(max(limit/partitions+limit/partitions/2+2, 4), maxBatch)
+}
+
+// commonPrefix returns the common prefix key rolls up into under prefix and delimiter,
+// or "" if it is listed as itself.
+func commonPrefix(key, prefix, delimiter string) string {
+	if delimiter == "" {
+		return ""
+	}
+	if i := strings.Index(key[len(prefix):], delimiter); i >= 0 {
+		return key[:len(prefix)+i+len(delimiter)]
+	}
+	return ""
+}
+
+// startPosition is where a listing resumes after marker: past the whole common prefix
+// if marker is one.
+func startPosition(marker, prefix, delimiter string) index.Position {
+	if marker == "" {
+		return index.Position{}
+	}
+	under := delimiter != "" && strings.HasPrefix(marker, prefix) && strings.HasSuffix(marker, delimiter) &&
+		len(marker) >= len(prefix)+len(delimiter)
+	return index.Position{After: marker, Under: under}
+}
+
+// ListObjects returns one page of the newest live versions in a bucket.
+//
+// Every partition is read from a read quorum of its owners (ErrNoQuorum if one has
+// too few answering: a page is never silently short), their answers merged by last
+// write wins, tombstones dropped, and the partitions merged in key order. Keys that
+// contain Delimiter after Prefix roll up into common prefixes, listed once each only
+// if they hold a live key, and each counting toward Limit.
+func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, error) {
+	if err := s.enter(); err != nil {
+		return ListResult{}, err
+	}
+	defer s.leave()
+	if err := checkBucket(in.Bucket); err != nil {
+		return ListResult{}, err
+	}
+	limit := listLimit(in.Limit)
+	pl := s.placement()
+	m, err := newMerger(ctx, pl.l.Partitions, startPosition(in.After, in.Prefix, in.Delimiter),
+		firstBatch(limit, pl.l.Partitions), s.fetchRecords(pl, in.Bucket, in.Prefix),
+		func(e index.Entry) string { return e.Key },
+		func(e index.Entry) index.Position { return index.Position{After: e.Key} })
+	if err != nil {
+		return ListResult{}, err
+	}
+	var res ListResult
+	count := 0
+	for {
+		e, ok, err := m.peek(ctx)
+		if err != nil {
+			return ListResult{}, err
+		}
+		if !ok {
+			break
+		}
+		if count == limit && !e.Tombstone {
+			res.IsTruncated = true
+			break
+		}
+		m.pop()
+		if e.Tombstone {
+			continue
+		}
+		if cp := commonPrefix(e.Key, in.Prefix, in.Delimiter); cp != "" {
+			res.CommonPrefixes = append(res.CommonPrefixes, cp)
+			res.NextAfter = cp
+			count++
+			m.skipUnder(cp)
+			continue
+		}
+		info, err := infoFromEntry(in.Bucket, &e)
+		if err != nil {
+			return ListResult{}, err
+		}
+		res.Objects = append(res.Objects, info)
+		res.NextAfter = e.Key
+		count++
+	}
+	return res, nil
+}
+
+// fetchRecords returns the fetchFunc of a bucket listing: a batch from a read quorum
+// of the partition's owners, merged by last write wins.
+func (s *Store) fetchRecords(pl placement, bucket, prefix string) fetchFunc[index.Entry] {
+	return func(ctx context.Context, p int, pos index.Position, limit int) ([]index.Entry, bool, error) {
+		type page struct {
+			entries []index.Entry
+			more    bool
+		}
+		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
+		pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
+			e, more, err := rep.ListRecords(ctx, p, q)
+			return page{e, more}, err
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(pages) == 1 {
+			return pages[0].entries, pages[0].more, nil
+		}
+		entries := make([][]index.Entry, len(pages))
+		mores := make([]bool, len(pages))
+		for i, pg := range pages {
+			entries[i], mores[i] = pg.entries, pg.more
+		}
+		merged, more := mergeOwnerPages(entries, mores,
+			func(a, b index.Entry) int { return cmp.Compare(a.Key, b.Key) },
+			func(a, b index.Entry) index.Entry {
+				if b.Newer(&a) {
+					return b
+				}
+				return a
+			})
+		return merged, more, nil
+	}
+}
+
+// BucketEmpty reports whether a bucket holds no live object.
+func (s *Store) BucketEmpty(ctx context.Context, bucket string) (bool, error) {
+	res, err := s.ListObjects(ctx, ListInput{Bucket: bucket, Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	return len(res.Objects) == 0 && len(res.CommonPrefixes) == 0, nil
+}
+
+// DropBucket forgets what is left of a deleted bucket: tombstones and uploads in
+// progress (and any record a racing write left). It asks every node of the layout and
+// succeeds if every partition had a write quorum of its owners drop it. The blocks
+// become garbage.
+func (s *Store) DropBucket(ctx context.Context, bucket string) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	if err := checkBucket(bucket); err != nil {
+		return err
+	}
+	pl := s.placement()
+	nodes := pl.l.Nodes
+	results := make([]error, len(nodes))
+	reps := map[layout.NodeID]Replica{}
+	for i, n := range nodes {
+		if string(n.ID) == s.cfg.NodeID {
+			reps[n.ID] = s.local
+			continue
+		}
+		if s.cfg.Replicas == nil {
+			results[i] = errors.New("no replica")
+			continue
+		}
+		reps[n.ID], results[i] = s.cfg.Replicas(n.ID)
+	}
+	done := make(chan struct{}, len(nodes))
+	for i, n := range nodes {
+		if results[i] != nil {
+			done <- struct{}{}
+			continue
+		}
+		go func() {
+			results[i] = reps[n.ID].DropBucket(ctx, bucket)
+			done <- struct{}{}
+		}()
+	}
+	for range nodes {
+		<-done
+	}
+	ok := map[layout.NodeID]bool{}
+	var errs []error
+	for i, n := range nodes {
+		if results[i] == nil {
+			ok[n.ID] = true
+		} else {
+			errs = append(errs, results[i])
+		}
+	}
+	for p := range pl.l.Partitions {
+		n := 0
+		for _, id := range pl.l.Owners(p) {
+			if ok[id] {
+				n++
+			}
+		}
+		if n < pl.quorum {
+			return quorumErr(ctx, n, pl.quorum, errs)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package blob
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/cairnstore/cairn/blob/checksum"
+	"github.com/cairnstore/cairn/blob/index"
+)
+
+// maxPartNumber is the largest part number S3 allows.
+const maxPartNumber = 10000
+
+// newUploadID returns a random, URL-safe upload id: 24 random bytes in base64url (32
+// characters).
+func newUploadID() string {
+	var b [24]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics instead)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// CreateUpload starts a multipart upload and returns its id. The upload record lives
+// in the object's partition. With a checksum algorithm and no type, the type is
+// COMPOSITE.
+func (s *Store) CreateUpload(ctx context.Context, in CreateUploadInput) (Upload, error) {
+	if err := s.enter(); err != nil {
+		return Upload{}, err
+	}
+	defer s.leave()
+	if err := checkNames(in.Bucket, in.Key); err != nil {
+		return Upload{}, err
+	}
+	typ := in.ChecksumType
+	switch {
+	case in.ChecksumAlgorithm == "":
+		typ = ""
+	case typ == "":
+		typ = checksum.Composite
+	}
+	u := index.Upload{
+		Bucket:    in.Bucket,
+		Key:       in.Key,
+		ID:        newUploadID(),
+		Initiated: uint64(s.cfg.Clock.Now()),
+		Meta: mustJSON(uploadMeta{
+			Headers: in.Headers, UserMeta: in.UserMeta,
+			ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: typ,
+		}),
+	}
+	pl := s.placement()
+	p := pl.l.ObjectPartition(in.Bucket, in.Key)
+	err := writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutUpload(ctx, p, u)
+	}, nil)
+	if err != nil {
+		return Upload{}, err
+	}
+	return uploadFromIndex(&u)
+}
+
+// GetUpload returns an upload in progress; ErrNoSuchUpload if it does not exist or
+// belongs to another bucket or key.
+func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error) {
+	if err := s.enter(); err != nil {
+		return Upload{}, err
+	}
+	defer s.leave()
+	pl := s.placement()
+	u, err := s.getUpload(ctx, pl, bucket, key, uploadID)
+	if err != nil {
+		return Upload{}, err
+	}
+	return uploadFromIndex(&u)
+}
+
+// getUpload reads an upload from a read quorum of its partition's owners; any owner
+// that has it is enough (upload records never change).
+func (s *Store) getUpload(ctx context.Context, pl placement, bucket, key, uploadID string) (index.Upload, error) {
+	if err := checkNames(bucket, key); err != nil {
+		return index.Upload{}, err
+	}
+	if uploadID == "" {
+		return index.Upload{}, ErrNoSuchUpload
+	}
+	p := pl.l.ObjectPartition(bucket, key)
+	type got struct {
+		u     index.Upload
+		found bool
+	}
+	answers, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (got, error) {
+		u, err := rep.GetUpload(ctx, p, bucket, key, uploadID)
+		if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalidKey) {
+			return got{}, nil
+		}
+		return got{u, err == nil}, err
+	})
+	if err != nil {
+		return index.Upload{}, err
+	}
+	for _, a := range answers {
+		if a.found {
+			return a.u, nil
+		}
+	}
+	return index.Upload{}, ErrNoSuchUpload
+}
+
+// UploadPart stores one part of an upload. Uploading a part number again replaces it.
+// The part's bytes go to blocks as PutObject's do (never inline, so that completion
+// can concatenate block lists); Seal runs after the body's end and before the part
+// record is written.
+func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, error) {
+	if err := s.enter(); err != nil {
+		return PartInfo{}, err
+	}
+	defer s.leave()
+	if in.PartNumber < 1 || in.PartNumber > maxPartNumber {
+		return PartInfo{}, fmt.Errorf("%w: part number %d is not within 1..%d", ErrInvalidArgument, in.PartNumber, maxPartNumber)
+	}
+	pl := s.placement()
+	if _, err := s.getUpload(ctx, pl, in.Bucket, in.Key, in.UploadID); err != nil {
+		return PartInfo{}, err
+	}
+	b, err := s.writeBody(ctx, pl, in.Body, false)
+	defer s.pins.unpin(b.pinned...)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	var sum checksum.Checksum
+	if in.Seal != nil {
+		if sum, err = in.Seal(b.md5, b.size); err != nil {
+			return PartInfo{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return PartInfo{}, err
+	}
+	pt := index.Part{
+		Bucket:   in.Bucket,
+		Key:      in.Key,
+		UploadID: in.UploadID,
+		Number:   in.PartNumber,
+		HLC:      uint64(s.cfg.Clock.Now()),
+		Size:     b.size,
+		ETag:     hex.EncodeToString(b.md5),
+		Meta:     mustJSON(partMeta{Checksum: sum}),
+		Blocks:   b.blocks,
+	}
+	p := pl.l.ObjectPartition(in.Bucket, in.Key)
+	err = writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutPart(ctx, p, pt)
+	}, nil)
+	if err != nil {
+		if errors.Is(err, index.ErrNotFound) {
+			return PartInfo{}, ErrNoSuchUpload // aborted or completed meanwhile
+		}
+		return PartInfo{}, err
+	}
+	return partFromIndex(&pt)
+}
+
+// AbortUpload discards an upload and its parts. Their blocks become garbage.
+func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	pl := s.placement()
+	if _, err := s.getUpload(ctx, pl, bucket, key, uploadID); err != nil {
+		return err
+	}
+	return s.deleteUpload(ctx, pl, bucket, key, uploadID)
+}
+
+// deleteUpload removes an upload and its parts from a write quorum of owners.
+func (s *Store) deleteUpload(ctx context.Context, pl placement, bucket, key, uploadID string) error {
+	p := pl.l.ObjectPartition(bucket, key)
+	err := writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		err := rep.DeleteUpload(ctx, p, bucket, key, uploadID)
+		if errors.Is(err, index.ErrNotFound) {
+			return nil // gone already: the outcome asked for
+		}
+		return err
+	}, nil)
+	return err
+}
+
+// ListParts returns the parts of an upload with numbers above after, at most limit
+// (1..1000; 0 means 1000).
+func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, after, limit int) (ListPartsResult, error) {
+	if err := s.enter(); err != nil {
+		return ListPartsResult{}, err
+	}
+	defer s.leave()
+	pl := s.placement()
+	iu, err := s.getUpload(ctx, pl, bucket, key, uploadID)
+	if err != nil {
+		return ListPartsResult{}, err
+	}
+	up, err := uploadFromIndex(&iu)
+	if err != nil {
+		return ListPartsResult{}, err
+	}
+	parts, more, err := s.listParts(ctx, pl, bucket, key, uploadID, max(after, 0), listLimit(limit))
+	if err != nil {
+		return ListPartsResult{}, err
+	}
+	res := ListPartsResult{Upload: up, IsTruncated: more}
+	for i := range parts {
+		pi, err := partFromIndex(&parts[i])
+		if err != nil {
+			return ListPartsResult{}, err
+		}
+		res.Parts = append(res.Parts, pi)
+		res.NextPartNumberMarker = pi.PartNumber
+	}
+	return res, nil
+}
+
+// listParts reads parts from a read quorum of owners, newest per number; limit 0
+// means all.
+func (s *Store) listParts(ctx context.Context, pl placement, bucket, key, uploadID string, after, limit int) ([]index.Part, bool, error) {
+	p := pl.l.ObjectPartition(bucket, key)
+	type page struct {
+		parts []index.Part
+		more  bool
+	}
+	pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
+		parts, more, err := rep.ListParts(ctx, p, bucket, key, uploadID, after, limit)
+		return page{parts, more}, err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	all := make([][]index.Part, len(pages))
+	mores := make([]bool, len(pages))
+	for i, pg := range pages {
+		all[i], mores[i] = pg.parts, pg.more
+	}
+	parts, more := mergeOwnerPages(all, mores,
+		func(a, b index.Part) int { return a.Number - b.Number },
+		func(a, b index.Part) index.Part {
+			if b.HLC > a.HLC {
+				return b
+			}
+			return a
+		})
+	return parts, more, nil
+}

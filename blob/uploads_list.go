@@ -1,0 +1,97 @@
+package blob
+
+import (
+	"cmp"
+	"context"
+
+	"github.com/cairnstore/cairn/blob/index"
+)
+
+// ListUploads returns one page of the uploads in progress in a bucket, ordered by key
+// and then initiation time. It resumes after KeyMarker: with UploadIDMarker, after that
+// upload of KeyMarker; without, after every upload of KeyMarker (and, if KeyMarker is
+// a common prefix, after every key under it). Keys containing Delimiter after Prefix
+// roll up into common prefixes, each counting toward Limit (1..1000; 0 means 1000).
+func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploadsResult, error) {
+	if err := s.enter(); err != nil {
+		return ListUploadsResult{}, err
+	}
+	defer s.leave()
+	if err := checkBucket(in.Bucket); err != nil {
+		return ListUploadsResult{}, err
+	}
+	limit := listLimit(in.Limit)
+	start := startPosition(in.KeyMarker, in.Prefix, in.Delimiter)
+	if in.KeyMarker != "" && in.UploadIDMarker != "" {
+		start = index.Position{After: in.KeyMarker, UploadID: in.UploadIDMarker}
+	}
+	pl := s.placement()
+	m, err := newMerger(ctx, pl.l.Partitions, start, firstBatch(limit, pl.l.Partitions),
+		s.fetchUploads(pl, in.Bucket, in.Prefix),
+		func(u index.Upload) string { return u.Key },
+		func(u index.Upload) index.Position { return index.Position{After: u.Key, UploadID: u.ID} })
+	if err != nil {
+		return ListUploadsResult{}, err
+	}
+	var res ListUploadsResult
+	count := 0
+	for {
+		iu, ok, err := m.peek(ctx)
+		if err != nil {
+			return ListUploadsResult{}, err
+		}
+		if !ok {
+			break
+		}
+		if count == limit {
+			res.IsTruncated = true
+			break
+		}
+		m.pop()
+		if cp := commonPrefix(iu.Key, in.Prefix, in.Delimiter); cp != "" {
+			res.CommonPrefixes = append(res.CommonPrefixes, cp)
+			res.NextKeyMarker, res.NextUploadIDMarker = cp, ""
+			count++
+			m.skipUnder(cp)
+			continue
+		}
+		u, err := uploadFromIndex(&iu)
+		if err != nil {
+			return ListUploadsResult{}, err
+		}
+		res.Uploads = append(res.Uploads, u)
+		res.NextKeyMarker, res.NextUploadIDMarker = u.Key, u.UploadID
+		count++
+	}
+	return res, nil
+}
+
+// fetchUploads returns the fetchFunc of an upload listing: a batch from a read quorum
+// of the partition's owners, merged.
+func (s *Store) fetchUploads(pl placement, bucket, prefix string) fetchFunc[index.Upload] {
+	return func(ctx context.Context, p int, pos index.Position, limit int) ([]index.Upload, bool, error) {
+		type page struct {
+			uploads []index.Upload
+			more    bool
+		}
+		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
+		pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
+			u, more, err := rep.ListUploads(ctx, p, q)
+			return page{u, more}, err
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		all := make([][]index.Upload, len(pages))
+		mores := make([]bool, len(pages))
+		for i, pg := range pages {
+			all[i], mores[i] = pg.uploads, pg.more
+		}
+		merged, more := mergeOwnerPages(all, mores,
+			func(a, b index.Upload) int {
+				return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Initiated, b.Initiated), cmp.Compare(a.ID, b.ID))
+			},
+			func(a, _ index.Upload) index.Upload { return a })
+		return merged, more, nil
+	}
+}

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# Drives a real Cairn node with the installed aws cli and boto3, both with their
+# default settings, as `make test-clients` (after `make build`).
+#
+# It starts bin/cairn on two free loopback ports with random root credentials in a
+# temporary directory, waits for /health/ready, runs the aws cli checks below and then
+# tests/clients/boto3_test.py. Every content check is by SHA-256. The server is stopped
+# and the temporary directory removed on exit; on failure the server's log is printed.
+# The last line of output is PASS or FAIL, and the exit status is non-zero on failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BIN="${CAIRN_BIN:-$ROOT/bin/cairn}"
+READY_TIMEOUT=30 # seconds to wait for /health/ready
+
+if [[ ! -x "$BIN" ]]; then
+	echo "no server binary at $BIN: run 'make build' first" >&2
+	echo "FAIL"
+	exit 1
+fi
+
+# Unicode file names need a UTF-8 locale, whatever the caller's is.
+export LC_ALL=C.UTF-8 LANG=C.UTF-8 PYTHONUTF8=1 PYTHONIOENCODING=utf-8
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-clients.XXXXXX")"
+SERVER_PID=""
+FAILED=0
+
+# cleanup stops the server (SIGTERM, then SIGKILL if it has not gone within 15 s),
+# prints its log if anything failed, removes the temporary directory and prints the
+# verdict as the last line.
+cleanup() {
+	local rc=$?
+	set +e
+	if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null
+		for _ in $(seq 1 150); do
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "server did not stop within 15 s of SIGTERM; killing it" >&2
+			kill -KILL "$SERVER_PID" 2>/dev/null
+		fi
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	if [[ $rc -ne 0 || $FAILED -ne 0 ]]; then
+		if [[ -f "$WORK/server.log" ]]; then
+			echo "----- server log (last 200 lines) -----"
+			tail -n 200 "$WORK/server.log"
+			echo "----- end of server log -----"
+		fi
+	fi
+	rm -rf "$WORK"
+	if [[ $rc -ne 0 || $FAILED -ne 0 ]]; then
+		echo "FAIL"
+		[[ $rc -ne 0 ]] || rc=1
+	else
+		echo "PASS"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Two distinct free loopback ports, bound together so they differ.
+read -r S3_PORT ADMIN_PORT < <(python3 -c '
+import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])
+a.close(); b.close()')
+
+ACCESS_KEY="AK$(python3 -c 'import secrets; print(secrets.token_hex(9).upper())')"
+SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')"
+ENDPOINT="http://127.0.0.1:$S3_PORT"
+ADMIN="http://127.0.0.1:$ADMIN_PORT"
+
+mkdir -p "$WORK/data"
+CAIRN_ROOT_ACCESS_KEY="$ACCESS_KEY" CAIRN_ROOT_SECRET_KEY="$SECRET_KEY" \
+	"$BIN" server --data "$WORK/data" --s3-addr "127.0.0.1:$S3_PORT" \
+	--admin-addr "127.0.0.1:$ADMIN_PORT" --node-id n1 >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+deadline=$((SECONDS + READY_TIMEOUT))
+until curl -fsS -o /dev/null "$ADMIN/health/ready" 2>/dev/null; do
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		echo "server exited before it was ready" >&2
+		exit 1
+	fi
+	if ((SECONDS >= deadline)); then
+		echo "server not ready within ${READY_TIMEOUT}s" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
+echo "server ready: S3 $ENDPOINT, admin $ADMIN"
+
+# The clients' default settings, untouched by this machine's configuration: empty
+# config and credentials files, credentials and region from the environment only.
+mkdir -p "$WORK/aws"
+: >"$WORK/aws/config"
+: >"$WORK/aws/credentials"
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN \
+	AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_REGION AWS_CA_BUNDLE \
+	AWS_REQUEST_CHECKSUM_CALCULATION AWS_RESPONSE_CHECKSUM_VALIDATION \
+	AWS_USE_DUALSTACK_ENDPOINT AWS_USE_FIPS_ENDPOINT AWS_MAX_ATTEMPTS AWS_RETRY_MODE
+export AWS_CONFIG_FILE="$WORK/aws/config"
+export AWS_SHARED_CREDENTIALS_FILE="$WORK/aws/credentials"
+export AWS_ACCESS_KEY_ID="$ACCESS_KEY"
+export AWS_SECRET_ACCESS_KEY="$SECRET_KEY"
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+export CAIRN_S3_ENDPOINT="$ENDPOINT"
+
+BUCKET="cli-$(python3 -c 'import secrets; print(secrets.token_hex(4))')"
+S3="s3://$BUCKET"
+BIG="$WORK/big.bin"
+BIG_SIZE=$((64 << 20))
+
+awscli() { aws --endpoint-url "$ENDPOINT" "$@"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# same_sha fails unless two files have the same SHA-256.
+same_sha() {
+	local a b
+	a="$(sha "$1")"
+	b="$(sha "$2")"
+	if [[ "$a" != "$b" ]]; then
+		echo "sha256 mismatch: $1 ($a) vs $2 ($b)" >&2
+		return 1
+	fi
+}
+
+# json_check evaluates a Python assertion on the JSON document in file $1, bound to d.
+json_check() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    d = json.load(f)
+expr = sys.argv[2]
+if not eval(expr, {"d": d}):
+    sys.exit("assertion failed: %s\ndocument: %s" % (expr, json.dumps(d, indent=1)))
+EOF
+}
+
+# ---- the checks, in order; each runs in a subshell with errexit --------------------
+
+t_make_bucket() {
+	awscli s3 mb "$S3"
+	awscli s3api head-bucket --bucket "$BUCKET"
+	awscli s3api list-buckets --output json >"$WORK/buckets.json"
+	json_check "$WORK/buckets.json" "'$BUCKET' in [b['Name'] for b in d['Buckets']]"
+}
+
+t_multipart_upload() {
+	head -c "$BIG_SIZE" /dev/urandom >"$BIG"
+	awscli s3 cp "$BIG" "$S3/big.bin" --only-show-errors
+	awscli s3api head-object --bucket "$BUCKET" --key big.bin --output json >"$WORK/head.json"
+	json_check "$WORK/head.json" "d['ContentLength'] == $BIG_SIZE"
+	# 64 MiB in the cli's default 8 MiB parts: a multipart ETag of 8 parts.
+	json_check "$WORK/head.json" "d['ETag'].strip('\"').endswith('-8')"
+	awscli s3 cp "$S3/big.bin" "$WORK/big.down" --only-show-errors
+	same_sha "$BIG" "$WORK/big.down"
+}
+
+t_list_prefix_delimiter() {
+	printf 'a' >"$WORK/small.txt"
+	for k in dir/a.txt dir/b.txt dir/sub1/x.txt dir/sub1/deeper/y.txt dir/sub2/z.txt dirx/other.txt top.txt; do
+		awscli s3api put-object --bucket "$BUCKET" --key "$k" --body "$WORK/small.txt" >/dev/null
+	done
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / --output json >"$WORK/list.json"
+	json_check "$WORK/list.json" "[p['Prefix'] for p in d['CommonPrefixes']] == ['dir/sub1/', 'dir/sub2/']"
+	json_check "$WORK/list.json" "[o['Key'] for o in d['Contents']] == ['dir/a.txt', 'dir/b.txt']"
+	json_check "$WORK/list.json" "all(o['Size'] == 1 for o in d['Contents'])"
+	json_check "$WORK/list.json" "d['KeyCount'] == 4 and d['Prefix'] == 'dir/' and d['Delimiter'] == '/'"
+	# The same through --query, as scripts use it.
+	got="$(awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / \
+		--query 'CommonPrefixes[].Prefix' --output text)"
+	[[ "$got" == $'dir/sub1/\tdir/sub2/' ]] || { echo "CommonPrefixes via --query: '$got'" >&2; return 1; }
+	awscli s3 rm "$S3/dir/" --recursive --only-show-errors
+	awscli s3 rm "$S3/dirx/other.txt" --only-show-errors
+	awscli s3 rm "$S3/top.txt" --only-show-errors
+}
+
+t_ranged_get() {
+	awscli s3api get-object --bucket "$BUCKET" --key big.bin --range bytes=100-1099 \
+		"$WORK/range.out" --output json >"$WORK/range.json"
+	json_check "$WORK/range.json" "d['ContentLength'] == 1000"
+	json_check "$WORK/range.json" "d['ContentRange'] == 'bytes 100-1099/$BIG_SIZE'"
+	dd if="$BIG" of="$WORK/range.want" bs=100 skip=1 count=10 status=none
+	[[ "$(stat -c %s "$WORK/range.out")" == 1000 ]]
+	same_sha "$WORK/range.want" "$WORK/range.out"
+}
+
+t_server_side_copy() {
+	# 64 MiB is above the cli's multipart threshold, so this is UploadPartCopy.
+	awscli s3 cp "$S3/big.bin" "$S3/copy.bin" --only-show-errors
+	awscli s3 cp "$S3/copy.bin" "$WORK/copy.down" --only-show-errors
+	same_sha "$BIG" "$WORK/copy.down"
+	# And a small one, a single CopyObject.
+	head -c 3000 /dev/urandom >"$WORK/small.bin"
+	awscli s3 cp "$WORK/small.bin" "$S3/small.bin" --only-show-errors
+	awscli s3 cp "$S3/small.bin" "$S3/small-copy.bin" --only-show-errors
+	awscli s3 cp "$S3/small-copy.bin" "$WORK/small-copy.down" --only-show-errors
+	same_sha "$WORK/small.bin" "$WORK/small-copy.down"
+}
+
+t_presign_curl() {
+	local url
+	url="$(awscli s3 presign "$S3/big.bin" --expires-in 300)"
+	echo "presigned URL: ${url%%\?*}?…"
+	curl -fsS --max-time 60 -o "$WORK/presigned.down" "$url" ||
+		{ echo "GET of the presigned URL failed:" >&2; curl -sS --max-time 60 "$url" | head -c 2000 >&2; echo >&2; return 1; }
+	same_sha "$BIG" "$WORK/presigned.down"
+}
+
+t_sync_tree() {
+	local src="$WORK/tree" dst="$WORK/tree.down"
+	python3 - "$src" <<'EOF'
+import os, random, sys
+root = sys.argv[1]
+rng = random.Random(20240601)
+dirs = ["", "docs", "docs/sub dir", "données", "données/été 2024", "a/b/c/d", "space name", "日本語"]
+names = ["plain.txt", "with space.bin", "ünïcødé.dat", "empty", "x", "ファイル.txt", "dash-and_underscore.log"]
+sizes = [0, 1, 7, 100, 4095, 4096, 16383, 16384, 16385, 65536, 100_000, 1 << 20, (1 << 20) + 1, 3 << 20]
+n = 0
+for d in dirs:
+    for name in names[: 5 + n % 3]:
+        path = os.path.join(root, d, f"{n:02d} {name}")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        size = sizes[n % len(sizes)] if name != "empty" else 0
+        with open(path, "wb") as f:
+            f.write(rng.randbytes(size))
+        n += 1
+print(f"made {n} files under {root}")
+EOF
+	local count
+	count="$(find "$src" -type f | wc -l)"
+	((count >= 45)) || { echo "only $count files in the tree" >&2; return 1; }
+	awscli s3 sync "$src" "$S3/tree/" --only-show-errors
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix tree/ --output json >"$WORK/tree.json"
+	json_check "$WORK/tree.json" "len(d['Contents']) == $count"
+	mkdir -p "$dst"
+	awscli s3 sync "$S3/tree/" "$dst" --only-show-errors
+	diff -r "$src" "$dst"
+	(cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$WORK/tree.sums"
+	(cd "$dst" && sha256sum --quiet -c "$WORK/tree.sums")
+	# A second sync finds nothing to do either way.
+	[[ -z "$(awscli s3 sync "$src" "$S3/tree/")" ]] || { echo "second upload sync was not a no-op" >&2; return 1; }
+	[[ -z "$(awscli s3 sync "$S3/tree/" "$dst")" ]] || { echo "second download sync was not a no-op" >&2; return 1; }
+}
+
+t_remove_all() {
+	awscli s3 rm "$S3" --recursive --only-show-errors
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --output json >"$WORK/empty.json"
+	# An empty listing is printed as {} or with KeyCount 0 and no Contents.
+	json_check "$WORK/empty.json" "not d.get('Contents') and d.get('KeyCount', 0) == 0"
+}
+
+t_remove_bucket() {
+	awscli s3 rb "$S3"
+	if awscli s3api head-bucket --bucket "$BUCKET" 2>"$WORK/headbucket.err"; then
+		echo "bucket still exists after rb" >&2
+		return 1
+	fi
+	grep -q "404" "$WORK/headbucket.err" || { cat "$WORK/headbucket.err" >&2; return 1; }
+}
+
+t_boto3() {
+	python3 "$ROOT/tests/clients/boto3_test.py"
+}
+
+PASSED=0
+FAILURES=()
+
+# check runs one check in a subshell with errexit on and records its outcome.
+check() {
+	local name="$1" rc start=$SECONDS
+	echo "=== $name"
+	set +e
+	(
+		set -euo pipefail
+		"$name"
+	)
+	rc=$?
+	set -e
+	if [[ $rc -eq 0 ]]; then
+		PASSED=$((PASSED + 1))
+		echo "--- ok   $name ($((SECONDS - start))s)"
+	else
+		FAILED=$((FAILED + 1))
+		FAILURES+=("$name")
+		echo "--- FAIL $name (exit $rc, $((SECONDS - start))s)"
+	fi
+}
+
+check t_make_bucket
+check t_multipart_upload
+check t_list_prefix_delimiter
+check t_ranged_get
+check t_server_side_copy
+check t_presign_curl
+check t_sync_tree
+check t_remove_all
+check t_remove_bucket
+check t_boto3
+
+echo "aws cli and boto3: $PASSED checks passed, $FAILED failed${FAILURES[*]:+ (${FAILURES[*]})}"
