@@ -18,7 +18,7 @@ func benchStore(b *testing.B) *Store {
 }
 
 func BenchmarkPutObject(b *testing.B) {
-	for _, size := range []int{4 << 10, 16 << 20} {
+	for _, size := range []int{100, 4 << 10, 16 << 20} {
 		b.Run(byteSize(size), func(b *testing.B) {
 			s := benchStore(b)
 			data := randBytes(size, 1)
@@ -35,7 +35,7 @@ func BenchmarkPutObject(b *testing.B) {
 }
 
 func BenchmarkGetObject(b *testing.B) {
-	for _, size := range []int{4 << 10, 16 << 20} {
+	for _, size := range []int{100, 4 << 10, 16 << 20} {
 		b.Run(byteSize(size), func(b *testing.B) {
 			s := benchStore(b)
 			ctx := context.Background()
@@ -96,5 +96,8 @@ func byteSize(n int) string {
 	if n >= 1<<20 {
 		return fmt.Sprintf("%dMiB", n>>20)
 	}
-	return fmt.Sprintf("%dKiB", n>>10)
+	if n >= 1<<10 {
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cairnstore/cairn/blob/index"
 	"github.com/cairnstore/cairn/cluster/layout"
 )
 
@@ -81,6 +83,23 @@ func TestClusterQuorum(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoQuorum)
 	_, err = a.ListObjects(ctx, ListInput{Bucket: "bk"})
 	require.ErrorIs(t, err, ErrNoQuorum)
+
+	// Read repair: node-2 missed obj2's tombstone and obj4; reading through it with
+	// node-1 down, its quorum is itself and node-0, and it catches up.
+	c.setDown("node-1", false)
+	put(t, a, "bk", "obj4", []byte("four"))
+	c.setDown("node-2", false)
+	c.setDown("node-1", true)
+	lagging := c.stores[2]
+	pl := lagging.placement()
+	p := pl.l.ObjectPartition("bk", "obj4")
+	_, err = lagging.idx.GetRecord(ctx, p, "bk", "obj4")
+	require.ErrorIs(t, err, index.ErrNotFound)
+	require.Equal(t, []byte("four"), get(t, lagging, "bk", "obj4"))
+	require.Eventually(t, func() bool {
+		_, err := lagging.idx.GetRecord(ctx, p, "bk", "obj4")
+		return err == nil
+	}, 10*time.Second, time.Millisecond)
 
 	// Back up: everything acknowledged is there.
 	c.setDown("node-1", false)

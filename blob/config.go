@@ -111,8 +111,9 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports what is wrong with c, after defaults are applied.
+// Validate reports what is wrong with c. Zero fields count as their defaults.
 func (c Config) Validate() error {
+	c = c.withDefaults()
 	var errs []error
 	if c.NodeID == "" {
 		errs = append(errs, errors.New("NodeID is required"))

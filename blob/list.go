@@ -111,39 +111,34 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 	return res, nil
 }
 
-// fetchRecords returns the fetchFunc of a bucket listing: a batch from a read quorum
-// of the partition's owners, merged by last write wins.
+// fetchRecords returns the fetchFunc of a bucket listing: batches from a read quorum
+// of each partition's owners, merged by last write wins.
 func (s *Store) fetchRecords(pl placement, bucket, prefix string) fetchFunc[index.Entry] {
-	return func(ctx context.Context, p int, pos index.Position, limit int) ([]index.Entry, bool, error) {
-		type page struct {
-			entries []index.Entry
-			more    bool
-		}
+	return func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[index.Entry], error) {
 		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
-		pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
-			e, more, err := rep.ListRecords(ctx, p, q)
-			return page{e, more}, err
+		answers, err := listQuorum(ctx, s, pl, ps, func(ctx context.Context, rep Replica, ps []int) ([]index.EntryBatch, error) {
+			return rep.ListRecords(ctx, ps, q)
 		})
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		if len(pages) == 1 {
-			return pages[0].entries, pages[0].more, nil
+		out := make([]batch[index.Entry], len(ps))
+		for i, as := range answers {
+			entries := make([][]index.Entry, len(as))
+			mores := make([]bool, len(as))
+			for j, a := range as {
+				entries[j], mores[j] = a.Entries, a.More
+			}
+			out[i].entries, out[i].more = mergeOwnerPages(entries, mores,
+				func(a, b index.Entry) int { return cmp.Compare(a.Key, b.Key) },
+				func(a, b index.Entry) index.Entry {
+					if b.Newer(&a) {
+						return b
+					}
+					return a
+				})
 		}
-		entries := make([][]index.Entry, len(pages))
-		mores := make([]bool, len(pages))
-		for i, pg := range pages {
-			entries[i], mores[i] = pg.entries, pg.more
-		}
-		merged, more := mergeOwnerPages(entries, mores,
-			func(a, b index.Entry) int { return cmp.Compare(a.Key, b.Key) },
-			func(a, b index.Entry) index.Entry {
-				if b.Newer(&a) {
-					return b
-				}
-				return a
-			})
-		return merged, more, nil
+		return out, nil
 	}
 }
 

@@ -3,11 +3,9 @@ package blob
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/cairnstore/cairn/blob/index"
 )
@@ -20,15 +18,18 @@ import (
 // keys under a common prefix already returned are skipped with one seek per partition
 // rather than read.
 
-// fetchFunc reads the next batch of partition p after pos, at most limit entries, and
-// reports whether more follow.
-type fetchFunc[E any] func(ctx context.Context, p int, pos index.Position, limit int) ([]E, bool, error)
+// batch is one partition's batch of entries, and whether more follow.
+type batch[E any] struct {
+	entries []E
+	more    bool
+}
+
+// fetchFunc reads the next batch of each partition in ps after pos, at most limit
+// entries each, aligned with ps.
+type fetchFunc[E any] func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[E], error)
 
 // maxBatch is the largest batch a stream asks for.
 const maxBatch = 1000
-
-// fetchConcurrency bounds the partitions whose first batch is fetched at once.
-const fetchConcurrency = 32
 
 // stream is one partition's sorted entries: a buffered batch, and where the next
 // batch resumes.
@@ -38,6 +39,19 @@ type stream[E any] struct {
 	more  bool
 	pos   index.Position
 	batch int
+	// head is the key of buf[0], or with nothing buffered, pos.After (bound set): the
+	// heap's sort key, kept here so that comparing two streams calls nothing.
+	head  string
+	bound bool
+}
+
+// setHead updates the stream's sort key after its buffer changed.
+func (st *stream[E]) setHead(key func(E) string) {
+	if len(st.buf) > 0 {
+		st.head, st.bound = key(st.buf[0]), false
+	} else {
+		st.head, st.bound = st.pos.After, true
+	}
 }
 
 // merger merges partition streams in key order.
@@ -49,28 +63,23 @@ type merger[E any] struct {
 }
 
 // newMerger opens a stream per partition at start, fetching every partition's first
-// batch (of batch entries) concurrently.
-func newMerger[E any](ctx context.Context, partitions int, start index.Position, batch int,
+// batch (of size entries) in one round.
+func newMerger[E any](ctx context.Context, partitions int, start index.Position, size int,
 	fetch fetchFunc[E], key func(E) string, after func(E) index.Position) (*merger[E], error) {
 	m := &merger[E]{fetch: fetch, key: key, after: after}
-	streams := make([]*stream[E], partitions)
-	errs := make([]error, partitions)
-	sem := make(chan struct{}, fetchConcurrency)
-	var wg sync.WaitGroup
-	for p := range partitions {
-		streams[p] = &stream[E]{p: p, pos: start, more: true, batch: batch}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[p] = m.refill(ctx, streams[p])
-		})
+	ps := make([]int, partitions)
+	for p := range ps {
+		ps[p] = p
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	batches, err := fetch(ctx, ps, start, size)
+	if err != nil {
 		return nil, err
 	}
-	m.h.key = key
-	for _, st := range streams {
+	for p, b := range batches {
+		st := &stream[E]{p: p, pos: start, batch: size}
+		if err := m.fill(st, b); err != nil {
+			return nil, err
+		}
 		if len(st.buf) > 0 || st.more {
 			m.h.s = append(m.h.s, st)
 		}
@@ -81,18 +90,24 @@ func newMerger[E any](ctx context.Context, partitions int, start index.Position,
 
 // refill fetches a stream's next batch; its buffer must be empty.
 func (m *merger[E]) refill(ctx context.Context, st *stream[E]) error {
-	entries, more, err := m.fetch(ctx, st.p, st.pos, st.batch)
+	batches, err := m.fetch(ctx, []int{st.p}, st.pos, st.batch)
 	if err != nil {
-		return fmt.Errorf("partition %d: %w", st.p, err)
+		return err
 	}
-	if len(entries) == 0 && more {
-		return fmt.Errorf("partition %d: empty batch with more to come", st.p)
+	return m.fill(st, batches[0])
+}
+
+// fill gives a stream a fetched batch, and doubles the size of its next one.
+func (m *merger[E]) fill(st *stream[E], b batch[E]) error {
+	if len(b.entries) == 0 && b.more {
+		return fmt.Errorf("blob: partition %d: an empty batch with more to come", st.p)
 	}
-	st.buf, st.more = entries, more
-	if len(entries) > 0 {
-		st.pos = m.after(entries[len(entries)-1])
+	st.buf, st.more = b.entries, b.more
+	if len(b.entries) > 0 {
+		st.pos = m.after(b.entries[len(b.entries)-1])
 	}
 	st.batch = min(st.batch*2, maxBatch)
+	st.setHead(m.key)
 	return nil
 }
 
@@ -119,6 +134,7 @@ func (m *merger[E]) peek(ctx context.Context) (e E, ok bool, err error) {
 func (m *merger[E]) pop() {
 	st := m.h.s[0]
 	st.buf = st.buf[1:]
+	st.setHead(m.key)
 	if len(st.buf) == 0 && !st.more {
 		heap.Pop(&m.h)
 	} else {
@@ -138,6 +154,7 @@ func (m *merger[E]) skipUnder(prefix string) {
 		if len(st.buf) == 0 && strings.HasPrefix(st.pos.After, prefix) {
 			st.pos = index.Position{After: prefix, Under: true}
 		}
+		st.setHead(m.key)
 		if len(st.buf) > 0 || st.more {
 			live = append(live, st)
 		}
@@ -150,28 +167,19 @@ func (m *merger[E]) skipUnder(prefix string) {
 // at its resume position, and after a buffered key equal to it (its next key is
 // greater).
 type streamHeap[E any] struct {
-	s   []*stream[E]
-	key func(E) string
-}
-
-func (h *streamHeap[E]) head(st *stream[E]) (string, bool) {
-	if len(st.buf) > 0 {
-		return h.key(st.buf[0]), true
-	}
-	return st.pos.After, false
+	s []*stream[E]
 }
 
 func (h *streamHeap[E]) Len() int { return len(h.s) }
 func (h *streamHeap[E]) Less(i, j int) bool {
-	ki, bi := h.head(h.s[i])
-	kj, bj := h.head(h.s[j])
-	if ki != kj {
-		return ki < kj
+	a, b := h.s[i], h.s[j]
+	if a.head != b.head {
+		return a.head < b.head
 	}
-	return bi && !bj
+	return !a.bound && b.bound
 }
 func (h *streamHeap[E]) Swap(i, j int) { h.s[i], h.s[j] = h.s[j], h.s[i] }
-func (h *streamHeap[E]) Push(x any)   { h.s = append(h.s, x.(*stream[E])) }
+func (h *streamHeap[E]) Push(x any)    { h.s = append(h.s, x.(*stream[E])) }
 func (h *streamHeap[E]) Pop() any {
 	st := h.s[len(h.s)-1]
 	h.s = h.s[:len(h.s)-1]

@@ -156,4 +156,83 @@ func readQuorum[T any](ctx context.Context, owners []owner, need int, fn func(co
 	return nil, quorumErr(ctx, len(vals), need, errs)
 }
 
+// listQuorum asks, for every partition in ps, a read quorum of its owners, asking each
+// owner node once for all of its partitions in ps. It returns, aligned with ps, the
+// answers of the owners that answered, at least need of them per partition, as soon
+// as every partition has them; ErrNoQuorum as soon as one partition cannot.
+func listQuorum[B any](ctx context.Context, s *Store, pl placement, ps []int,
+	call func(ctx context.Context, rep Replica, ps []int) ([]B, error)) ([][]B, error) {
+	type ask struct {
+		id  layout.NodeID
+		rep Replica
+		err error
+		idx []int // indexes into ps of the partitions this node owns
+	}
+	var asks []*ask
+	byNode := map[layout.NodeID]*ask{}
+	owners := make([]int, len(ps))
+	for i, p := range ps {
+		os := s.owners(pl, p)
+		owners[i] = len(os)
+		for _, o := range os {
+			a := byNode[o.id]
+			if a == nil {
+				a = &ask{id: o.id, rep: o.rep, err: o.err}
+				byNode[o.id] = a
+				asks = append(asks, a)
+			}
+			a.idx = append(a.idx, i)
+		}
+	}
+	type response struct {
+		a   *ask
+		out []B
+		err error
+	}
+	results := make(chan response, len(asks))
+	for _, a := range asks {
+		if a.err != nil {
+			results <- response{a: a, err: a.err}
+			continue
+		}
+		go func() {
+			parts := make([]int, len(a.idx))
+			for j, i := range a.idx {
+				parts[j] = ps[i]
+			}
+			out, err := call(ctx, a.rep, parts)
+			if err == nil && len(out) != len(parts) {
+				err = fmt.Errorf("blob: node %s answered %d partitions of %d", a.id, len(out), len(parts))
+			}
+			results <- response{a, out, err}
+		}()
+	}
+	need := pl.quorum
+	answers := make([][]B, len(ps))
+	failed := make([]int, len(ps))
+	satisfied := 0
+	var errs []error
+	for range asks {
+		r := <-results
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("node %s: %w", r.a.id, r.err))
+		}
+		for j, i := range r.a.idx {
+			if r.err != nil {
+				if failed[i]++; failed[i] > owners[i]-need {
+					return nil, quorumErr(ctx, len(answers[i]), need, errs)
+				}
+				continue
+			}
+			if answers[i] = append(answers[i], r.out[j]); len(answers[i]) == need {
+				satisfied++
+			}
+		}
+		if satisfied == len(ps) {
+			return answers, nil
+		}
+	}
+	return nil, quorumErr(ctx, 0, need, errs) // unreachable: every partition either got its quorum or failed
+}
+
 func hexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }

@@ -16,7 +16,6 @@ type Object struct {
 	Info ObjectInfo
 
 	s      *Store
-	pl     placement
 	inline []byte
 	blocks []index.BlockRef
 	starts []int64 // starts[i] is the offset of blocks[i]
@@ -40,15 +39,15 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string) (*Object, er
 	if !found || rec.Tombstone {
 		return nil, ErrNoSuchKey
 	}
-	return s.objectFromRecord(pl, &rec)
+	return s.objectFromRecord(&rec)
 }
 
-func (s *Store) objectFromRecord(pl placement, rec *index.Record) (*Object, error) {
+func (s *Store) objectFromRecord(rec *index.Record) (*Object, error) {
 	info, err := infoFromRecord(rec)
 	if err != nil {
 		return nil, err
 	}
-	o := &Object{Info: info, s: s, pl: pl, inline: rec.Inline, blocks: rec.Blocks}
+	o := &Object{Info: info, s: s, inline: rec.Inline, blocks: rec.Blocks}
 	o.starts = make([]int64, len(rec.Blocks))
 	var off int64
 	for i, b := range rec.Blocks {
@@ -85,14 +84,19 @@ func (o *Object) NewReader(ctx context.Context, off, length int64) (io.ReadClose
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &blockReader{
-		ctx:    ctx,
-		cancel: cancel,
-		ch:     make(chan fetched, 1),
-		done:   make(chan struct{}),
+		ctx:     ctx,
+		cancel:  cancel,
+		futures: make(chan chan fetched, readAhead),
+		slots:   make(chan struct{}, readAhead),
+		done:    make(chan struct{}),
 	}
 	go r.fetch(o, off, length)
 	return r, nil
 }
+
+// readAhead is how many blocks a reader fetches ahead of the one being consumed, in
+// parallel (each read checks a SHA-256, about 1 GB/s per core).
+const readAhead = 2
 
 // fetched is one block, cut to the part of the range it holds, or an error.
 type fetched struct {
@@ -102,44 +106,50 @@ type fetched struct {
 
 // blockReader streams a range of a block-backed object.
 type blockReader struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	ch     chan fetched
-	done   chan struct{}
-	cur    []byte
-	err    error
-	// complete is set by fetch, before it closes ch, once it has handed over the whole
-	// range: a closed ch without it means the read was cut short.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	futures chan chan fetched // one per block, in order
+	slots   chan struct{}     // bounds the blocks fetched but not yet consumed
+	done    chan struct{}
+	cur     []byte
+	err     error
+	// complete is set by fetch, before it closes futures, once it has started the whole
+	// range: a closed futures without it means the read was cut short.
 	complete bool
 }
 
-// fetch reads the blocks covering [off, off+length) in order and hands them to Read;
-// it runs one block ahead of the reader.
+// fetch starts reading the blocks covering [off, off+length), in order, at most
+// readAhead at a time ahead of Read.
 func (r *blockReader) fetch(o *Object, off, length int64) {
 	defer close(r.done)
-	defer close(r.ch)
+	defer close(r.futures)
 	// The block holding off: the last whose start is at or before it.
 	i := sort.Search(len(o.starts), func(i int) bool { return o.starts[i] > off }) - 1
 	end := off + length
 	for ; i < len(o.blocks) && o.starts[i] < end; i++ {
-		var f fetched
-		if o.s.isClosed() {
-			f.err = ErrClosed
-		} else {
-			data, err := o.s.readBlock(r.ctx, o.pl, o.blocks[i])
-			from := max(off-o.starts[i], 0)
-			to := min(end-o.starts[i], int64(len(data)))
-			f = fetched{err: err}
-			if err == nil {
-				f.data = data[from:to]
-			}
-		}
 		select {
-		case r.ch <- f:
+		case r.slots <- struct{}{}:
 		case <-r.ctx.Done():
 			return
 		}
-		if f.err != nil {
+		f := make(chan fetched, 1)
+		go func(i int) {
+			if o.s.isClosed() {
+				f <- fetched{err: ErrClosed}
+				return
+			}
+			data, err := o.s.readBlock(r.ctx, o.s.placement(), o.blocks[i])
+			if err != nil {
+				f <- fetched{err: err}
+				return
+			}
+			from := max(off-o.starts[i], 0)
+			to := min(end-o.starts[i], int64(len(data)))
+			f <- fetched{data: data[from:to]}
+		}(i)
+		select {
+		case r.futures <- f:
+		case <-r.ctx.Done():
 			return
 		}
 	}
@@ -152,25 +162,36 @@ func (r *blockReader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		select {
-		case f, ok := <-r.ch:
-			switch {
-			case !ok && r.complete:
-				r.err = io.EOF
-			case !ok:
-				r.err = cmpErr(r.ctx.Err(), io.ErrUnexpectedEOF)
-			case f.err != nil:
-				r.err = f.err
-			default:
-				r.cur = f.data
-			}
-		case <-r.ctx.Done():
-			r.err = r.ctx.Err()
-		}
+		r.err = r.next()
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
 	return n, nil
+}
+
+// next waits for the next block into r.cur.
+func (r *blockReader) next() error {
+	var f chan fetched
+	var ok bool
+	select {
+	case f, ok = <-r.futures:
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
+	if !ok {
+		if r.complete {
+			return io.EOF
+		}
+		return cmpErr(r.ctx.Err(), io.ErrUnexpectedEOF)
+	}
+	select {
+	case res := <-f:
+		<-r.slots
+		r.cur = res.data
+		return res.err
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
 }
 
 // Close stops the read ahead and waits for it.

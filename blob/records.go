@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
+	"github.com/cairnstore/cairn/cluster/hlc"
 )
 
 // repairTimeout bounds a background repair of a stale or bad copy.
@@ -47,6 +48,9 @@ func (s *Store) getRecord(ctx context.Context, pl placement, p int, bucket, key 
 	if !found {
 		return rec, false, nil
 	}
+	// A record another node wrote may be ahead of this node's clock: later local
+	// writes of the key must still order after it.
+	s.cfg.Clock.Observe(hlc.Timestamp(rec.HLC))
 	for _, a := range answers {
 		if !a.found || rec.Newer(&a.rec) {
 			s.repair(ctx, "record", func(ctx context.Context) error { return a.rep.PutRecord(ctx, p, rec) })
@@ -56,15 +60,20 @@ func (s *Store) getRecord(ctx context.Context, pl placement, p int, bucket, key 
 }
 
 // repair runs fn in the background, detached from ctx's cancellation but not from its
-// values, bounded by repairTimeout; Close waits for it.
+// values, bounded by repairTimeout; Close waits for it, and once the store is closing
+// there is no repair.
 func (s *Store) repair(ctx context.Context, what string, fn func(context.Context) error) {
-	s.ops.Go(func() {
+	if s.enter() != nil {
+		return
+	}
+	go func() {
+		defer s.leave()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), repairTimeout)
 		defer cancel()
 		if err := fn(ctx); err != nil {
 			s.log.Warn("read repair failed", "what", what, "error", err)
 		}
-	})
+	}()
 }
 
 // putBlock writes a block to a write quorum of its partition's owners. done runs once

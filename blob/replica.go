@@ -28,16 +28,19 @@ type Replica interface {
 	PutRecord(ctx context.Context, p int, r index.Record) error
 	// GetRecord returns the newest record of a key, tombstones included.
 	GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error)
-	// ListRecords returns a batch of the newest record per key, tombstones included.
-	ListRecords(ctx context.Context, p int, q index.ListQuery) ([]index.Entry, bool, error)
+	// ListRecords returns, for each partition in ps (in that order), a batch of the
+	// newest record per key, tombstones included: one call per node and listing round,
+	// however many of its partitions the round needs.
+	ListRecords(ctx context.Context, ps []int, q index.ListQuery) ([]index.EntryBatch, error)
 	// PutUpload stores a new multipart upload.
 	PutUpload(ctx context.Context, p int, u index.Upload) error
 	// GetUpload returns an upload in progress.
 	GetUpload(ctx context.Context, p int, bucket, key, id string) (index.Upload, error)
 	// DeleteUpload removes an upload and its parts.
 	DeleteUpload(ctx context.Context, p int, bucket, key, id string) error
-	// ListUploads returns a batch of uploads in progress.
-	ListUploads(ctx context.Context, p int, q index.ListQuery) ([]index.Upload, bool, error)
+	// ListUploads returns, for each partition in ps (in that order), a batch of
+	// uploads in progress.
+	ListUploads(ctx context.Context, ps []int, q index.ListQuery) ([]index.UploadBatch, error)
 	// PutPart stores a part of an existing upload (index.ErrNotFound if it is gone).
 	PutPart(ctx context.Context, p int, pt index.Part) error
 	// ListParts returns the parts of an upload numbered above after.
@@ -85,8 +88,8 @@ func (r *localReplica) GetRecord(ctx context.Context, p int, bucket, key string)
 	return r.idx.GetRecord(ctx, p, bucket, key)
 }
 
-func (r *localReplica) ListRecords(ctx context.Context, p int, q index.ListQuery) ([]index.Entry, bool, error) {
-	return r.idx.List(ctx, p, q)
+func (r *localReplica) ListRecords(ctx context.Context, ps []int, q index.ListQuery) ([]index.EntryBatch, error) {
+	return r.idx.List(ctx, ps, q)
 }
 
 func (r *localReplica) PutUpload(ctx context.Context, p int, u index.Upload) error {
@@ -101,8 +104,8 @@ func (r *localReplica) DeleteUpload(ctx context.Context, p int, bucket, key, id 
 	return r.idx.DeleteUpload(ctx, p, bucket, key, id)
 }
 
-func (r *localReplica) ListUploads(ctx context.Context, p int, q index.ListQuery) ([]index.Upload, bool, error) {
-	return r.idx.ListUploads(ctx, p, q)
+func (r *localReplica) ListUploads(ctx context.Context, ps []int, q index.ListQuery) ([]index.UploadBatch, error) {
+	return r.idx.ListUploads(ctx, ps, q)
 }
 
 func (r *localReplica) PutPart(ctx context.Context, p int, pt index.Part) error {

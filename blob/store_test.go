@@ -154,6 +154,8 @@ func TestPutGetInline(t *testing.T) {
 
 func TestPutEmptyObject(t *testing.T) {
 	s := newStore(t)
+	_, err := s.PutObject(context.Background(), PutInput{Bucket: "b", Key: "nil-body"})
+	require.NoError(t, err, "a nil body is an empty one")
 	info := put(t, s, "b", "empty", nil)
 	require.Equal(t, md5hex(nil), info.ETag)
 	require.Zero(t, info.Size)
@@ -196,8 +198,8 @@ func TestRanges(t *testing.T) {
 		}
 		if name == "big" {
 			cases = append(cases,
-				rng{testBlock - 1, 2},                // across one boundary
-				rng{testBlock, testBlock},            // exactly one block
+				rng{testBlock - 1, 2},                 // across one boundary
+				rng{testBlock, testBlock},             // exactly one block
 				rng{testBlock - 10, 3*testBlock + 20}, // across several
 				rng{2*testBlock + 5, -1},
 				rng{4 * testBlock, 100})

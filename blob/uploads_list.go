@@ -66,32 +66,30 @@ func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploa
 	return res, nil
 }
 
-// fetchUploads returns the fetchFunc of an upload listing: a batch from a read quorum
-// of the partition's owners, merged.
+// fetchUploads returns the fetchFunc of an upload listing: batches from a read quorum
+// of each partition's owners, merged.
 func (s *Store) fetchUploads(pl placement, bucket, prefix string) fetchFunc[index.Upload] {
-	return func(ctx context.Context, p int, pos index.Position, limit int) ([]index.Upload, bool, error) {
-		type page struct {
-			uploads []index.Upload
-			more    bool
-		}
+	return func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[index.Upload], error) {
 		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
-		pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
-			u, more, err := rep.ListUploads(ctx, p, q)
-			return page{u, more}, err
+		answers, err := listQuorum(ctx, s, pl, ps, func(ctx context.Context, rep Replica, ps []int) ([]index.UploadBatch, error) {
+			return rep.ListUploads(ctx, ps, q)
 		})
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		all := make([][]index.Upload, len(pages))
-		mores := make([]bool, len(pages))
-		for i, pg := range pages {
-			all[i], mores[i] = pg.uploads, pg.more
+		out := make([]batch[index.Upload], len(ps))
+		for i, as := range answers {
+			uploads := make([][]index.Upload, len(as))
+			mores := make([]bool, len(as))
+			for j, a := range as {
+				uploads[j], mores[j] = a.Uploads, a.More
+			}
+			out[i].entries, out[i].more = mergeOwnerPages(uploads, mores,
+				func(a, b index.Upload) int {
+					return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Initiated, b.Initiated), cmp.Compare(a.ID, b.ID))
+				},
+				func(a, _ index.Upload) index.Upload { return a })
 		}
-		merged, more := mergeOwnerPages(all, mores,
-			func(a, b index.Upload) int {
-				return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Initiated, b.Initiated), cmp.Compare(a.ID, b.ID))
-			},
-			func(a, _ index.Upload) index.Upload { return a })
-		return merged, more, nil
+		return out, nil
 	}
 }

@@ -36,6 +36,9 @@ type pendingBlock struct {
 // blocks already written are garbage for the collector. A read error is returned
 // unchanged. The caller must unpin b.pinned whatever the outcome.
 func (s *Store) writeBody(ctx context.Context, pl placement, r io.Reader, inline bool) (b body, err error) {
+	if r == nil {
+		r = eofReader{}
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -121,3 +124,8 @@ func (s *Store) writeBody(ctx context.Context, pl placement, r io.Reader, inline
 	}
 	return b, nil
 }
+
+// eofReader is an empty body.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

@@ -96,10 +96,10 @@ func TestTombstones(t *testing.T) {
 	got, err := x.GetRecord(ctx, 1, "b", "k")
 	require.NoError(t, err)
 	require.True(t, got.Tombstone)
-	entries, _, err := x.List(ctx, 1, ListQuery{Bucket: "b"})
+	batches, err := x.List(ctx, []int{1}, ListQuery{Bucket: "b"})
 	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	require.True(t, entries[0].Tombstone, "listings return tombstones for the merge")
+	require.Len(t, batches[0].Entries, 1)
+	require.True(t, batches[0].Entries[0].Tombstone, "listings return tombstones for the merge")
 
 	n, err := x.CollectTombstones(ctx, 11)
 	require.NoError(t, err)
@@ -132,9 +132,10 @@ func TestListOrderAndPositions(t *testing.T) {
 
 	list := func(q ListQuery) ([]string, bool) {
 		q.Bucket = "bk"
-		e, more, err := x.List(ctx, 3, q)
+		batches, err := x.List(ctx, []int{3}, q)
 		require.NoError(t, err)
-		return keysOf(e), more
+		require.Equal(t, 3, batches[0].Partition)
+		return keysOf(batches[0].Entries), batches[0].More
 	}
 	sorted := append([]string(nil), keys...)
 	sort.Strings(sorted)
@@ -161,6 +162,16 @@ func TestListOrderAndPositions(t *testing.T) {
 	got, more = list(ListQuery{Pos: Position{After: "é"}})
 	require.Nil(t, got)
 	require.False(t, more)
+
+	// Several partitions in one call, each its own batch.
+	batches, err := x.List(ctx, []int{4, 3, 5}, ListQuery{Bucket: "bk", Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, batches, 3)
+	require.Equal(t, []string{"zz"}, keysOf(batches[0].Entries))
+	require.False(t, batches[0].More)
+	require.Equal(t, []string{"a", "a\x01"}, keysOf(batches[1].Entries))
+	require.True(t, batches[1].More)
+	require.Empty(t, batches[2].Entries)
 }
 
 func TestUploadsAndParts(t *testing.T) {
@@ -184,10 +195,10 @@ func TestUploadsAndParts(t *testing.T) {
 
 	ids := func(q ListQuery) []string {
 		q.Bucket = "b"
-		us, _, err := x.ListUploads(ctx, 2, q)
+		batches, err := x.ListUploads(ctx, []int{2}, q)
 		require.NoError(t, err)
 		var out []string
-		for _, u := range us {
+		for _, u := range batches[0].Uploads {
 			out = append(out, u.Key+"/"+u.ID)
 		}
 		return out

@@ -56,6 +56,20 @@ func (e *Entry) Newer(o *Entry) bool {
 	return newer(e.HLC, e.Node, o.HLC, o.Node)
 }
 
+// EntryBatch is one partition's batch of a listing.
+type EntryBatch struct {
+	Partition int
+	Entries   []Entry
+	More      bool // more entries follow in this partition
+}
+
+// UploadBatch is one partition's batch of an upload listing.
+type UploadBatch struct {
+	Partition int
+	Uploads   []Upload
+	More      bool // more uploads follow in this partition
+}
+
 // Position is where a listing resumes.
 type Position struct {
 	// After starts the listing after this key; "" starts at the beginning.

@@ -92,50 +92,68 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	return nil
 }
 
-// ListUploads returns, in order of key and then initiation, the uploads of q.Bucket in
-// partition p whose keys start with q.Prefix and come after q.Pos, at most q.Limit of
-// them, and whether more follow.
-func (x *Index) ListUploads(ctx context.Context, p int, q ListQuery) (uploads []Upload, more bool, err error) {
-	if p < 0 || p > 0xffff || !validName(q.Bucket) {
-		return nil, false, ErrInvalidKey
+// ListUploads returns, for each partition in ps, in order of key and then
+// initiation, the uploads of q.Bucket whose keys start with q.Prefix and come after
+// q.Pos: at most q.Limit of them per partition, and whether more follow. All
+// partitions are read in one transaction.
+func (x *Index) ListUploads(ctx context.Context, ps []int, q ListQuery) ([]UploadBatch, error) {
+	if !validName(q.Bucket) {
+		return nil, ErrInvalidKey
+	}
+	for _, p := range ps {
+		if p < 0 || p > 0xffff {
+			return nil, ErrInvalidKey
+		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	bp := bucketPrefix(p, q.Bucket)
-	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
-	limit := q.limit()
-	err = x.view(func(tx *bolt.Tx) error {
+	out := make([]UploadBatch, len(ps))
+	err := x.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(uploadsBucket).Cursor()
-		var k, v []byte
-		if q.Pos.UploadID != "" && q.Pos.After != "" && !q.Pos.Under {
-			// Resume among After's own uploads, just after the marker upload.
-			k, v = seekAfterUpload(c, objectPrefix(p, q.Bucket, q.Pos.After), q.Pos.UploadID)
-		} else {
-			start := seekStart(bp, q.Prefix, q.Pos)
-			if start == nil {
-				return nil
-			}
-			k, v = c.Seek(start)
-		}
-		for ; k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
-			key, initiated, id, ok := splitUploadKey(k, len(bp))
-			if !ok {
-				return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
-			}
-			if len(uploads) == limit {
-				more = true
-				return nil
-			}
-			u := Upload{Bucket: q.Bucket, Key: string(key), ID: string(id), Initiated: initiated}
-			if err := decodeUpload(v, &u); err != nil {
+		for i, p := range ps {
+			out[i].Partition = p
+			if err := listUploadsPartition(c, p, q, &out[i]); err != nil {
 				return err
 			}
-			uploads = append(uploads, u)
 		}
 		return nil
 	})
-	return uploads, more, err
+	return out, err
+}
+
+// listUploadsPartition fills b with one partition's batch of an upload listing.
+func listUploadsPartition(c *bolt.Cursor, p int, q ListQuery, b *UploadBatch) error {
+	bp := bucketPrefix(p, q.Bucket)
+	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
+	limit := q.limit()
+	var k, v []byte
+	if q.Pos.UploadID != "" && q.Pos.After != "" && !q.Pos.Under {
+		// Resume among After's own uploads, just after the marker upload.
+		k, v = seekAfterUpload(c, objectPrefix(p, q.Bucket, q.Pos.After), q.Pos.UploadID)
+	} else {
+		start := seekStart(bp, q.Prefix, q.Pos)
+		if start == nil {
+			return nil
+		}
+		k, v = c.Seek(start)
+	}
+	for ; k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
+		key, initiated, id, ok := splitUploadKey(k, len(bp))
+		if !ok {
+			return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+		}
+		if len(b.Uploads) == limit {
+			b.More = true
+			return nil
+		}
+		u := Upload{Bucket: q.Bucket, Key: string(key), ID: string(id), Initiated: initiated}
+		if err := decodeUpload(v, &u); err != nil {
+			return err
+		}
+		b.Uploads = append(b.Uploads, u)
+	}
+	return nil
 }
 
 // seekAfterUpload positions c just after the upload id among the uploads under prefix

@@ -75,50 +75,70 @@ func (x *Index) GetRecord(ctx context.Context, p int, bucket, key string) (Recor
 	return r, err
 }
 
-// List returns, in key order, the newest record of each key of q.Bucket in partition
-// p that starts with q.Prefix and comes after q.Pos, at most q.Limit of them, and
-// whether more follow. Tombstones are included: the caller merges owners' answers by
-// last write wins before dropping them. Only record headers are decoded.
-func (x *Index) List(ctx context.Context, p int, q ListQuery) (entries []Entry, more bool, err error) {
-	if p < 0 || p > 0xffff || !validName(q.Bucket) {
-		return nil, false, ErrInvalidKey
+// List returns, for each partition in ps, in key order, the newest record of each
+// key of q.Bucket that starts with q.Prefix and comes after q.Pos: at most q.Limit of
+// them per partition, and whether more follow. Tombstones are included: the caller
+// merges owners' answers by last write wins before dropping them. Only record headers
+// are decoded. All partitions are read in one transaction.
+func (x *Index) List(ctx context.Context, ps []int, q ListQuery) ([]EntryBatch, error) {
+	if !validName(q.Bucket) {
+		return nil, ErrInvalidKey
+	}
+	for _, p := range ps {
+		if p < 0 || p > 0xffff {
+			return nil, ErrInvalidKey
+		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	bp := bucketPrefix(p, q.Bucket)
-	start := seekStart(bp, q.Prefix, q.Pos)
-	if start == nil {
-		return nil, false, nil
-	}
-	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
-	limit := q.limit()
-	entries = make([]Entry, 0, min(limit, 64))
-	err = x.view(func(tx *bolt.Tx) error {
+	out := make([]EntryBatch, len(ps))
+	err := x.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(versionsBucket).Cursor()
-		var last []byte
-		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
-			key, hlc, ok := splitVersionKey(k, len(bp))
-			if !ok {
-				return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+		for i, p := range ps {
+			out[i].Partition = p
+			if err := listPartition(c, p, q, &out[i]); err != nil {
+				return err
 			}
-			if last != nil && bytes.Equal(key, last) {
-				continue // an older version of the key just listed
-			}
-			if len(entries) == limit {
-				more = true
-				return nil
-			}
-			e := Entry{Key: string(key), HLC: hlc}
-			d := decoder{b: v}
-			decodeEntry(&d, &e)
-			if d.err != nil {
-				return d.err
-			}
-			entries = append(entries, e)
-			last = append(last[:0], key...)
 		}
 		return nil
 	})
-	return entries, more, err
+	return out, err
+}
+
+// listPartition fills b with one partition's batch of a listing.
+func listPartition(c *bolt.Cursor, p int, q ListQuery, b *EntryBatch) error {
+	bp := bucketPrefix(p, q.Bucket)
+	start := seekStart(bp, q.Prefix, q.Pos)
+	if start == nil {
+		return nil
+	}
+	rangePrefix := append(bytes.Clone(bp), q.Prefix...)
+	limit := q.limit()
+	var last []byte
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, rangePrefix); k, v = c.Next() {
+		key, hlc, ok := splitVersionKey(k, len(bp))
+		if !ok {
+			return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
+		}
+		if last != nil && bytes.Equal(key, last) {
+			continue // an older version of the key just listed
+		}
+		if len(b.Entries) == limit {
+			b.More = true
+			return nil
+		}
+		e := Entry{HLC: hlc}
+		d := decoder{b: v}
+		decodeEntry(&d, key, &e)
+		if d.err != nil {
+			return d.err
+		}
+		if b.Entries == nil {
+			b.Entries = make([]Entry, 0, min(limit, 64))
+		}
+		b.Entries = append(b.Entries, e)
+		last = append(last[:0], key...)
+	}
+	return nil
 }
