@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -26,9 +27,11 @@ type pattern struct {
 	// all is set for a pattern that is exactly "*".
 	all bool
 	// exact is set when the pattern has no wildcard and no variable: then lit is the
-	// whole pattern.
-	exact bool
-	lit   string
+	// whole pattern. prefix is set for the commonest shape, "literal*": then lit is
+	// the literal.
+	exact  bool
+	prefix bool
+	lit    string
 }
 
 // segment is a run of atoms between two '*'.
@@ -112,6 +115,9 @@ func compilePattern(src string, mode patternMode) (pattern, string) {
 			if reason != "" {
 				return pattern{}, reason
 			}
+			if len(p.vars) == maxVariables {
+				return pattern{}, fmt.Sprintf("more than %d policy variables in one value", maxVariables)
+			}
 			flush()
 			cur = append(cur, atom{kind: atomVar, slot: len(p.vars)})
 			p.vars = append(p.vars, ref)
@@ -121,11 +127,12 @@ func compilePattern(src string, mode patternMode) (pattern, string) {
 	}
 	flush()
 	p.segs = append(p.segs, cur)
-	if len(p.segs) == 1 && len(p.vars) == 0 && !hasAtom(p.segs[0], atomOne) {
-		p.exact = true
-		if len(p.segs[0]) == 1 {
-			p.lit = p.segs[0][0].lit
-		}
+	switch {
+	case len(p.vars) > 0 || hasAtom(p.segs[0], atomOne):
+	case len(p.segs) == 1:
+		p.exact, p.lit = true, literal(p.segs[0])
+	case len(p.segs) == 2 && len(p.segs[1]) == 0:
+		p.prefix, p.lit = true, literal(p.segs[0])
 	}
 	return p, ""
 }
@@ -150,6 +157,14 @@ func parseVariable(body string) (varRef, string) {
 	return ref, ""
 }
 
+// literal returns the text of a segment of literal atoms only.
+func literal(seg segment) string {
+	if len(seg) == 0 {
+		return ""
+	}
+	return seg[0].lit
+}
+
 func hasAtom(seg segment, kind atomKind) bool {
 	for _, a := range seg {
 		if a.kind == kind {
@@ -159,9 +174,9 @@ func hasAtom(seg segment, kind atomKind) bool {
 	return false
 }
 
-// resolvedMax is how many variables a pattern may hold before resolving them
-// allocates.
-const resolvedMax = 4
+// maxVariables is how many policy variables one pattern may hold, so that
+// resolving them takes a fixed array on the stack.
+const maxVariables = 4
 
 // match reports whether s matches the pattern. ctx resolves variables; it may be nil
 // for a pattern without any. A variable without a value makes the pattern match
@@ -171,29 +186,23 @@ func (p *pattern) match(s string, ctx *evalCtx) bool {
 		return true
 	}
 	if p.exact {
-		if p.fold {
-			return asciiEqualFold(s, p.lit)
-		}
-		return s == p.lit
+		return p.equal(s, p.lit)
 	}
-	var buf [resolvedMax]string
-	vals := buf[:0]
-	if len(p.vars) > 0 {
-		if ctx == nil {
+	if p.prefix {
+		return len(s) >= len(p.lit) && p.equal(s[:len(p.lit)], p.lit)
+	}
+	var vals [maxVariables]string
+	if len(p.vars) > 0 && ctx == nil {
+		return false
+	}
+	for i, v := range p.vars {
+		x, ok := ctx.variable(v)
+		if !ok {
 			return false
 		}
-		if len(p.vars) > resolvedMax {
-			vals = make([]string, 0, len(p.vars))
-		}
-		for _, v := range p.vars {
-			x, ok := ctx.variable(v)
-			if !ok {
-				return false
-			}
-			vals = append(vals, x)
-		}
+		vals[i] = x
 	}
-	return p.matchResolved(s, vals)
+	return p.matchResolved(s, vals[:len(p.vars)])
 }
 
 // matchResolved matches s with the variables already resolved to vals.

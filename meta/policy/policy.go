@@ -1,5 +1,7 @@
 package policy
 
+import "slices"
+
 // Versions of the policy language. Only 2012-10-17 has policy variables (${aws:username});
 // a document without a Version is 2008-10-17, as in AWS.
 const (
@@ -123,9 +125,8 @@ func clonePrincipal(p *Principal) *Principal {
 	return &Principal{AWS: cloneStrings(p.AWS)}
 }
 
+// cloneStrings copies s, keeping nil apart from empty: an empty Action is an error,
+// a missing one another.
 func cloneStrings(s []string) []string {
-	if s == nil {
-		return nil
-	}
-	return append([]string(nil), s...)
+	return slices.Clone(s)
 }
