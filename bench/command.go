@@ -124,21 +124,23 @@ The run exits non-zero when any operation failed.`,
 	return cmd
 }
 
-// options turns the flags into Options; it checks what only the flags know
-// (which were given) and leaves the rest to Options.Validate.
+// options turns the flags into Options and reports every problem with them: what
+// only the flags know (which were given, what failed to parse), then
+// Options.Validate's findings.
 func (v *flagValues) options(cmd *cobra.Command, workload Workload) (Options, error) {
 	f := cmd.Flags()
 	o := v.opts
 	o.Workload = workload
 	var errs []error
-	if f.Changed("ops") && f.Changed("duration") {
+	switch {
+	case f.Changed("ops") && f.Changed("duration"):
 		errs = append(errs, errors.New("--duration and --ops are exclusive: give one"))
-	}
-	if f.Changed("ops") {
+		o.Ops = 0 // reported once
+	case f.Changed("ops") && o.Ops < 1:
+		errs = append(errs, fmt.Errorf("--ops must be at least 1, got %d", o.Ops))
+		o.Ops = 0
+	case f.Changed("ops"):
 		o.Duration = 0
-		if o.Ops < 1 {
-			errs = append(errs, fmt.Errorf("--ops must be at least 1, got %d", o.Ops))
-		}
 	}
 	if v.size != "" {
 		s, err := ParseSizeRange(v.size)
@@ -147,17 +149,17 @@ func (v *flagValues) options(cmd *cobra.Command, workload Workload) (Options, er
 		}
 		o.Size = s
 	}
-	ps, err := ParseSize(v.partSize)
-	if err != nil {
+	if ps, err := ParseSize(v.partSize); err != nil {
 		errs = append(errs, fmt.Errorf("--part-size: %w", err))
+	} else {
+		o.PartSize = ps
 	}
-	o.PartSize = ps
 	if f.Changed("mix") || workload == WorkloadMixed {
-		m, err := ParseMix(v.mix)
-		if err != nil {
+		if m, err := ParseMix(v.mix); err != nil {
 			errs = append(errs, fmt.Errorf("--mix: %w", err))
+		} else {
+			o.Mix = m
 		}
-		o.Mix = m
 	}
 	o.Bucket, o.Keep, o.Prefix = v.bucket, v.keep, v.prefix
 	o.Target = Target{
@@ -182,10 +184,11 @@ func (v *flagValues) options(cmd *cobra.Command, workload Workload) (Options, er
 			}
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	// Report everything at once: what only the flags know, then the rest.
+	if err := errors.Join(append(errs, o.Validate())...); err != nil {
 		return Options{}, err
 	}
-	return o, o.Validate()
+	return o, nil
 }
 
 func (v *flagValues) run(cmd *cobra.Command, args []string) error {
@@ -230,6 +233,9 @@ func (v *flagValues) run(cmd *cobra.Command, args []string) error {
 		if err := writeFile(v.markdownFile, res.WriteMarkdown); err != nil {
 			return err
 		}
+	}
+	if errors.Is(runErr, context.Canceled) {
+		return errors.New("interrupted: the tables above cover only what ran")
 	}
 	if runErr != nil {
 		return runErr

@@ -73,10 +73,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 
 // describe summarizes the options: workers, sizes, length.
 func (r *Result) describe() string {
-	parts := []string{fmt.Sprintf("%d workers", r.Concurrency)}
-	if r.Workload != WorkloadList || !r.Size.IsZero() {
-		parts = append(parts, "size "+r.Size.String())
-	}
+	parts := []string{fmt.Sprintf("%d workers", r.Concurrency), "size " + r.Size.String()}
 	if r.Duration > 0 {
 		parts = append(parts, r.Duration.String())
 	} else {

@@ -396,3 +396,25 @@ func TestRunTLS(t *testing.T) {
 	require.NoError(t, res.Err())
 	assert.Equal(t, int64(40), res.Targets[0].Total.Succeeded)
 }
+
+// Warm-up operations are sent but not counted; a duration run measures a window
+// no longer than its span.
+func TestRunWarmupAndDuration(t *testing.T) {
+	fake, url := newFakeS3(t)
+	o := fakeOptions(url, bench.WorkloadStat)
+	o.Ops, o.Duration, o.Warmup = 0, 700*time.Millisecond, 300*time.Millisecond
+	res, err := bench.Run(context.Background(), o)
+	require.NoError(t, err)
+	require.NoError(t, res.Err())
+	checkCounts(t, res)
+	tr := res.Targets[0]
+	stat := tr.Op("STAT")
+	require.NotNil(t, stat)
+	assert.Positive(t, stat.Done)
+	assert.Positive(t, tr.Window)
+	assert.LessOrEqual(t, tr.Window, tr.Span)
+	// Requests beyond bucket setup, preparation, measured ops and clean-up were
+	// the warm-up's.
+	overhead := int64(2 /* head+create bucket */ + o.Objects + 3 /* list uploads, list, delete objects */ + 1 /* delete bucket */)
+	assert.Greater(t, fake.requests.Load(), overhead+stat.Done, "warm-up requests were sent")
+}

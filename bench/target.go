@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -88,6 +90,11 @@ func (t *target) setupBucket(ctx context.Context) error {
 		return nil
 	}
 	if code, _ := errorCode(err); code != "NotFound" && code != "NoSuchBucket" {
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden {
+			return fmt.Errorf("bucket %s on %s: access denied to %s: check the credentials or the bucket's policy: %w",
+				t.bucket, t.cs.urls[0], t.creds, err)
+		}
 		return fmt.Errorf("bucket %s on %s: %w", t.bucket, t.cs.urls[0], err)
 	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(t.bucket)}

@@ -94,12 +94,13 @@ func (s *Server) uploadPart(c echo.Context, r *request) error {
 		return err
 	}
 	uploadID := r.query.Get("uploadId")
-	if _, err := s.store.GetUpload(hr.Context(), r.bucket, r.key, uploadID); err != nil {
+	up, err := s.store.GetUpload(hr.Context(), r.bucket, r.key, uploadID)
+	if err != nil {
 		return err
 	}
 	in := blob.UploadPartInput{Bucket: r.bucket, Key: r.key, UploadID: uploadID, PartNumber: n}
 	if hr.Header.Get("x-amz-copy-source") != "" {
-		return s.uploadPartCopy(c, in)
+		return s.uploadPartCopy(c, in, up.ChecksumAlgorithm)
 	}
 	b, err := s.uploadBody(c, r)
 	if err != nil {
@@ -118,7 +119,9 @@ func (s *Server) uploadPart(c echo.Context, r *request) error {
 
 // uploadPartCopy copies a whole source object, or x-amz-copy-source-range of it, into
 // a part. The bytes are read and written again: a range need not fall on block edges.
-func (s *Server) uploadPartCopy(c echo.Context, in blob.UploadPartInput) error {
+// When the upload declared a checksum algorithm, the part's checksum is computed from
+// the copied bytes, as S3 does.
+func (s *Server) uploadPartCopy(c echo.Context, in blob.UploadPartInput, alg checksum.Algorithm) error {
 	hr := c.Request()
 	obj, _, err := s.openCopySource(c)
 	if err != nil {
@@ -139,11 +142,21 @@ func (s *Server) uploadPartCopy(c echo.Context, in blob.UploadPartInput) error {
 	}
 	defer src.Close()
 	in.Body = src
+	if alg != "" {
+		h := alg.New()
+		in.Body = io.TeeReader(src, h)
+		in.Seal = func([]byte, int64) (checksum.Checksum, error) {
+			return checksum.Checksum{Algorithm: alg, Value: checksum.Encode(h.Sum(nil)), Type: checksum.FullObject}, nil
+		}
+	}
 	part, err := s.store.UploadPart(hr.Context(), in)
 	if err != nil {
 		return err
 	}
-	return writeXML(c, http.StatusOK, s3xml.CopyPartResult{LastModified: s3xml.Time(part.LastModified), ETag: quote(part.ETag)})
+	return writeXML(c, http.StatusOK, s3xml.CopyPartResult{
+		LastModified: s3xml.Time(part.LastModified), ETag: quote(part.ETag),
+		Checksums: xmlChecksums(checksum.Checksum{Algorithm: part.Checksum.Algorithm, Value: part.Checksum.Value}),
+	})
 }
 
 // copySourceRange parses "bytes=first-last", which must lie inside the source.

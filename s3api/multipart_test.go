@@ -202,3 +202,34 @@ func TestUploadPartCopyWithRange(t *testing.T) {
 	want := append(append([]byte{}, src[1000:6243304]...), src...)
 	require.Equal(t, sha(want), sha(e.get(b, "dst")))
 }
+
+func TestUploadPartCopyIntoUploadWithChecksum(t *testing.T) {
+	e := newEnv(t)
+	b := e.bucket("part-copy-sum")
+	src := randomBytes(31, 5*mib+7)
+	e.put(b, "src", src)
+	create, err := e.s3.CreateMultipartUpload(e.ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("dst"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+	require.NoError(t, err)
+	c1, err := e.s3.UploadPartCopy(e.ctx, &s3.UploadPartCopyInput{
+		Bucket: aws.String(b), Key: aws.String("dst"), UploadId: create.UploadId, PartNumber: aws.Int32(1),
+		CopySource: aws.String(b + "/src"),
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, aws.ToString(c1.CopyPartResult.ChecksumCRC32))
+	tail := randomBytes(32, 100)
+	p2, err := e.s3.UploadPart(e.ctx, &s3.UploadPartInput{
+		Bucket: aws.String(b), Key: aws.String("dst"), UploadId: create.UploadId, PartNumber: aws.Int32(2),
+		Body: bytes.NewReader(tail), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
+	})
+	require.NoError(t, err)
+	done, err := e.s3.CompleteMultipartUpload(e.ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(b), Key: aws.String("dst"), UploadId: create.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{
+			{PartNumber: aws.Int32(1), ETag: c1.CopyPartResult.ETag, ChecksumCRC32: c1.CopyPartResult.ChecksumCRC32},
+			{PartNumber: aws.Int32(2), ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32},
+		}},
+	})
+	require.NoError(t, err)
+	require.Regexp(t, `-2$`, aws.ToString(done.ChecksumCRC32))
+	require.Equal(t, sha(append(append([]byte{}, src...), tail...)), sha(e.get(b, "dst")))
+}
