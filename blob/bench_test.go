@@ -65,7 +65,7 @@ func BenchmarkListObjects(b *testing.B) {
 	s := benchStore(b)
 	ctx := context.Background()
 	const n = 100_000
-	pl := s.placement()
+	pl, _ := s.placement()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 256)
 	for i := range n {

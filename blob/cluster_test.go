@@ -91,7 +91,8 @@ func TestClusterQuorum(t *testing.T) {
 	c.setDown("node-2", false)
 	c.setDown("node-1", true)
 	lagging := c.stores[2]
-	pl := lagging.placement()
+	pl, err := lagging.placement()
+	require.NoError(t, err)
 	p := pl.l.ObjectPartition("bk", "obj4")
 	_, err = lagging.idx.GetRecord(ctx, p, "bk", "obj4")
 	require.ErrorIs(t, err, index.ErrNotFound)

@@ -27,7 +27,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 		return ObjectInfo{}, err
 	}
 	defer s.leave()
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	iu, err := s.getUpload(ctx, pl, bucket, key, uploadID)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -116,7 +119,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	}
 	// The object is complete; an upload left behind by a failure here is only listed
 	// until aborted, and completing it again writes the same object again.
-	if err := s.deleteUpload(ctx, pl, bucket, key, uploadID); err != nil {
+	if err := s.deleteUpload(ctx, pl, iu); err != nil {
 		s.log.Warn("completed upload not deleted", "bucket", bucket, "key", key, "upload_id", uploadID, "error", err)
 	}
 	return infoFromRecord(&rec)

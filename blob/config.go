@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,13 +47,38 @@ type Config struct {
 	// garbage collector drops it. Default 24h. It must exceed the time a lagging owner
 	// may take to catch up (anti-entropy), or a delete could be undone by an older copy.
 	TombstoneGrace time.Duration
-	// Layout returns the current data placement. Default: a single-node layout of
-	// NodeID with replication 1 and layout.DefaultPartitions partitions.
+	// Layout returns the current data placement, for a store that never sees two
+	// layout versions at once. Ignored when Layouts is set. Default: a single-node
+	// layout of NodeID with replication 1 and layout.DefaultPartitions partitions.
 	Layout func() *layout.Layout
+	// Layouts returns the layout versions in flight, newest first: the current layout
+	// and every older one whose data is still being synced to it (meta.Layouts). Writes
+	// go to the newest version's owners; reads and listings need a quorum of the owners
+	// of every version returned. All versions must have the same partition count. An
+	// empty answer (no layout yet) fails operations with ErrNoQuorum. Default: Layout.
+	Layouts func() []*layout.Layout
+	// OnLayoutSynced is called once this node holds everything it owns under layout
+	// version (pulled from a quorum of the owners of every older version in flight),
+	// so the older versions can be retired once every node has said so. The wiring
+	// passes meta.AckLayoutSync; an error is retried on the next sync round. Default:
+	// nothing.
+	OnLayoutSynced func(ctx context.Context, version uint64) error
 	// Replicas reaches the owner replicas of other nodes (the local node always uses
-	// the in-process replica). Default: none, so a layout naming another node fails
-	// those owners' operations.
+	// the in-process replica), usually RemoteReplicas over the cluster transport.
+	// Default: none, so a layout naming another node fails those owners' operations.
 	Replicas func(layout.NodeID) (Replica, error)
+	// RPCTimeout bounds each call to one owner, so a node that is down or hung costs
+	// a request at most this long: a stopped node fails at once (connection refused),
+	// a hung one after RPCTimeout. Default 10s. Shorter fails faster when a node hangs;
+	// it must still cover writing one block to a slow disk across the network.
+	RPCTimeout time.Duration
+	// SyncInterval is the period of anti-entropy: comparing, with the other owners,
+	// the records and blocks of every partition this node holds, and copying what is
+	// missing or older. A round also runs at startup, at once when the newest layout
+	// version changes, and on TriggerSync. Default 1m; negative disables the
+	// background rounds (SyncNow still works). Each round reads the whole local index
+	// and lists the block files, so a shorter period costs I/O for faster repair.
+	SyncInterval time.Duration
 	// Clock stamps versions. Default: a new clock reading Now. Share the node's clock so
 	// that timestamps observed from peers order later local writes.
 	Clock *hlc.Clock
@@ -72,6 +98,8 @@ func DefaultConfig() Config {
 		GCGrace:        time.Hour,
 		GCInterval:     15 * time.Minute,
 		TombstoneGrace: 24 * time.Hour,
+		RPCTimeout:     10 * time.Second,
+		SyncInterval:   time.Minute,
 	}
 }
 
@@ -98,6 +126,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TombstoneGrace == 0 {
 		c.TombstoneGrace = d.TombstoneGrace
+	}
+	if c.RPCTimeout == 0 {
+		c.RPCTimeout = d.RPCTimeout
+	}
+	if c.SyncInterval == 0 {
+		c.SyncInterval = d.SyncInterval
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -135,6 +169,12 @@ func (c Config) Validate() error {
 	}
 	if c.GCGrace < 0 || c.TombstoneGrace < 0 {
 		errs = append(errs, errors.New("GCGrace and TombstoneGrace must not be negative"))
+	}
+	if c.RPCTimeout < 0 {
+		errs = append(errs, fmt.Errorf("RPCTimeout %s must not be negative", c.RPCTimeout))
+	}
+	if c.BlockSize > maxBlockSize {
+		errs = append(errs, fmt.Errorf("BlockSize %d exceeds %d, the largest block a node-to-node request carries", c.BlockSize, maxBlockSize))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("blob: config: %w", errors.Join(errs...))

@@ -19,4 +19,9 @@ var (
 	ErrInvalidArgument = errors.New("blob: invalid argument")
 	// ErrInvalidRange is returned by NewReader for an offset outside the object.
 	ErrInvalidRange = errors.New("blob: range not satisfiable")
+	// ErrStaleLayout is an owner's refusal of a write placed under a layout version
+	// older than the newest it knows (see fence.go). It reaches callers wrapped in
+	// ErrNoQuorum: the client retries once the coordinator has caught up with the
+	// layout.
+	ErrStaleLayout = errors.New("blob: write placed under a superseded layout version")
 )

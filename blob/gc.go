@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
-	"github.com/cairnstore/cairn/cluster/hlc"
 )
 
 // Garbage collection is mark and sweep. Mark: every block that a version record or a
@@ -26,6 +25,8 @@ import (
 //
 // The mark reads only this node's index, so the sweep runs only when this node holds
 // every partition (a one-node layout); a cluster needs a cluster-wide mark first.
+// Tombstones are collected in a cluster too, but only once every owner holds them
+// (tombstoneCutoff).
 
 // gcState is what collections remember between runs.
 type gcState struct {
@@ -119,12 +120,16 @@ func (s *Store) collectGarbage(ctx context.Context) (removed int, err error) {
 	defer s.gc.mu.Unlock()
 	start := time.Now()
 	now := s.cfg.Now()
-	tombs, err := s.idx.CollectTombstones(ctx, uint64(hlc.FromTime(now.Add(-s.cfg.TombstoneGrace))))
+	pl, err := s.placement()
 	if err != nil {
 		return 0, err
 	}
-	if n := len(s.cfg.Layout().Nodes); n > 1 {
-		s.log.Debug("block sweep skipped: the mark needs every partition", "nodes", n, "tombstones_removed", tombs)
+	tombs, err := s.idx.CollectTombstonesFunc(ctx, s.tombstoneCutoff(pl, now))
+	if err != nil {
+		return 0, err
+	}
+	if !s.alone(pl) {
+		s.log.Debug("block sweep skipped: the mark needs every partition", "tombstones_removed", tombs)
 		return 0, nil
 	}
 
@@ -153,7 +158,7 @@ func (s *Store) collectGarbage(ctx context.Context) (removed int, err error) {
 			kept++
 			return nil
 		}
-		gone, err := s.pins.sweep(b.Hash, func() (bool, error) { return s.blocks.DeleteIfOlder(b.Hash, cutoff) })
+		gone, err := s.pins.sweep(b.Hash, func() (bool, error) { return s.deleteLocalBlockIfOlder(b.Hash, cutoff) })
 		if err != nil {
 			return err
 		}

@@ -3,8 +3,9 @@ package blob
 import (
 	"cmp"
 	"context"
-	"errors"
+	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cairnstore/cairn/blob/index"
 	"github.com/cairnstore/cairn/cluster/layout"
@@ -67,7 +68,10 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 		return ListResult{}, err
 	}
 	limit := listLimit(in.Limit)
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ListResult{}, err
+	}
 	m, err := newMerger(ctx, pl.l.Partitions, startPosition(in.After, in.Prefix, in.Delimiter),
 		firstBatch(limit, pl.l.Partitions), s.fetchRecords(pl, in.Bucket, in.Prefix),
 		func(e index.Entry) string { return e.Key },
@@ -152,8 +156,9 @@ func (s *Store) BucketEmpty(ctx context.Context, bucket string) (bool, error) {
 }
 
 // DropBucket forgets what is left of a deleted bucket: tombstones and uploads in
-// progress (and any record a racing write left). It asks every node of the layout and
-// succeeds if every partition had a write quorum of its owners drop it. The blocks
+// progress (and any record a racing write left). It asks every node of every layout
+// version in flight and succeeds if every partition had a read quorum of its owners in
+// every version drop it (which, as for reads, meets every write quorum). The blocks
 // become garbage.
 func (s *Store) DropBucket(ctx context.Context, bucket string) error {
 	if err := s.enter(); err != nil {
@@ -163,53 +168,52 @@ func (s *Store) DropBucket(ctx context.Context, bucket string) error {
 	if err := checkBucket(bucket); err != nil {
 		return err
 	}
-	pl := s.placement()
-	nodes := pl.l.Nodes
+	pl, err := s.placement()
+	if err != nil {
+		return err
+	}
+	var nodes []layout.NodeID
+	seen := map[layout.NodeID]bool{}
+	for _, l := range pl.versions {
+		for _, n := range l.Nodes {
+			if !seen[n.ID] {
+				seen[n.ID] = true
+				nodes = append(nodes, n.ID)
+			}
+		}
+	}
 	results := make([]error, len(nodes))
-	reps := map[layout.NodeID]Replica{}
-	for i, n := range nodes {
-		if string(n.ID) == s.cfg.NodeID {
-			reps[n.ID] = s.local
+	var wg sync.WaitGroup
+	for i, id := range nodes {
+		o := s.resolve(id)
+		if o.err != nil {
+			results[i] = o.err
 			continue
 		}
-		if s.cfg.Replicas == nil {
-			results[i] = errors.New("no replica")
-			continue
-		}
-		reps[n.ID], results[i] = s.cfg.Replicas(n.ID)
+		wg.Go(func() {
+			_, results[i] = bounded(ctx, s.cfg.RPCTimeout, func(ctx context.Context) (struct{}, error) {
+				return struct{}{}, o.rep.DropBucket(ctx, bucket)
+			})
+		})
 	}
-	done := make(chan struct{}, len(nodes))
-	for i, n := range nodes {
-		if results[i] != nil {
-			done <- struct{}{}
-			continue
-		}
-		go func() {
-			results[i] = reps[n.ID].DropBucket(ctx, bucket)
-			done <- struct{}{}
-		}()
-	}
-	for range nodes {
-		<-done
-	}
+	wg.Wait()
 	ok := map[layout.NodeID]bool{}
 	var errs []error
-	for i, n := range nodes {
+	for i, id := range nodes {
 		if results[i] == nil {
-			ok[n.ID] = true
+			ok[id] = true
 		} else {
-			errs = append(errs, results[i])
+			errs = append(errs, fmt.Errorf("node %s: %w", id, results[i]))
 		}
 	}
 	for p := range pl.l.Partitions {
-		n := 0
-		for _, id := range pl.l.Owners(p) {
-			if ok[id] {
-				n++
-			}
+		rs := s.readSet(pl, p)
+		t := newTally(&rs)
+		for i, o := range rs.nodes {
+			t.add(i, ok[o.id])
 		}
-		if n < pl.quorum {
-			return quorumErr(ctx, n, pl.quorum, errs)
+		if !t.satisfied() {
+			return quorumErr(ctx, t.okCount(), t.needCount(), errs)
 		}
 	}
 	return nil

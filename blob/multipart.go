@@ -51,10 +51,13 @@ func (s *Store) CreateUpload(ctx context.Context, in CreateUploadInput) (Upload,
 			ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: typ,
 		}),
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return Upload{}, err
+	}
 	p := pl.l.ObjectPartition(in.Bucket, in.Key)
-	err := writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		return rep.PutUpload(ctx, p, u)
+	err = writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutUpload(ctx, pl.version(), p, u)
 	}, nil)
 	if err != nil {
 		return Upload{}, err
@@ -69,7 +72,10 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 		return Upload{}, err
 	}
 	defer s.leave()
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return Upload{}, err
+	}
 	u, err := s.getUpload(ctx, pl, bucket, key, uploadID)
 	if err != nil {
 		return Upload{}, err
@@ -77,8 +83,10 @@ func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (Up
 	return uploadFromIndex(&u)
 }
 
-// getUpload reads an upload from a read quorum of its partition's owners; any owner
-// that has it is enough (upload records never change).
+// getUpload reads an upload from a read quorum of its partition's owners in every
+// layout version in flight. Upload records never change but to end, so any owner that
+// has it is enough, unless another has its tombstone: then the upload has ended
+// (ErrNoSuchUpload).
 func (s *Store) getUpload(ctx context.Context, pl placement, bucket, key, uploadID string) (index.Upload, error) {
 	if err := checkNames(bucket, key); err != nil {
 		return index.Upload{}, err
@@ -91,7 +99,7 @@ func (s *Store) getUpload(ctx context.Context, pl placement, bucket, key, upload
 		u     index.Upload
 		found bool
 	}
-	answers, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (got, error) {
+	answers, err := readQuorum(ctx, s.cfg.RPCTimeout, s.readSet(pl, p), func(ctx context.Context, rep Replica) (got, error) {
 		u, err := rep.GetUpload(ctx, p, bucket, key, uploadID)
 		if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalidKey) {
 			return got{}, nil
@@ -101,12 +109,20 @@ func (s *Store) getUpload(ctx context.Context, pl placement, bucket, key, upload
 	if err != nil {
 		return index.Upload{}, err
 	}
-	for _, a := range answers {
-		if a.found {
-			return a.u, nil
+	var live *index.Upload
+	for i, a := range answers {
+		if !a.val.found {
+			continue
 		}
+		if a.val.u.Deleted != 0 {
+			return index.Upload{}, ErrNoSuchUpload
+		}
+		live = &answers[i].val.u
 	}
-	return index.Upload{}, ErrNoSuchUpload
+	if live == nil {
+		return index.Upload{}, ErrNoSuchUpload
+	}
+	return *live, nil
 }
 
 // UploadPart stores one part of an upload. Uploading a part number again replaces it.
@@ -121,8 +137,12 @@ func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, e
 	if in.PartNumber < 1 || in.PartNumber > maxPartNumber {
 		return PartInfo{}, fmt.Errorf("%w: part number %d is not within 1..%d", ErrInvalidArgument, in.PartNumber, maxPartNumber)
 	}
-	pl := s.placement()
-	if _, err := s.getUpload(ctx, pl, in.Bucket, in.Key, in.UploadID); err != nil {
+	pl, err := s.placement()
+	if err != nil {
+		return PartInfo{}, err
+	}
+	u, err := s.getUpload(ctx, pl, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
 		return PartInfo{}, err
 	}
 	b, err := s.writeBody(ctx, pl, in.Body, false)
@@ -151,8 +171,10 @@ func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, e
 		Blocks:   b.blocks,
 	}
 	p := pl.l.ObjectPartition(in.Bucket, in.Key)
-	err = writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		return rep.PutPart(ctx, p, pt)
+	// The upload goes along: an owner that missed its creation (it was down, or it
+	// became an owner in a newer layout) stores it with the part.
+	err = writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutPart(ctx, pl.version(), p, u, pt)
 	}, nil)
 	if err != nil {
 		if errors.Is(err, index.ErrNotFound) {
@@ -169,24 +191,26 @@ func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) e
 		return err
 	}
 	defer s.leave()
-	pl := s.placement()
-	if _, err := s.getUpload(ctx, pl, bucket, key, uploadID); err != nil {
+	pl, err := s.placement()
+	if err != nil {
 		return err
 	}
-	return s.deleteUpload(ctx, pl, bucket, key, uploadID)
+	u, err := s.getUpload(ctx, pl, bucket, key, uploadID)
+	if err != nil {
+		return err
+	}
+	return s.deleteUpload(ctx, pl, u)
 }
 
-// deleteUpload removes an upload and its parts from a write quorum of owners.
-func (s *Store) deleteUpload(ctx context.Context, pl placement, bucket, key, uploadID string) error {
-	p := pl.l.ObjectPartition(bucket, key)
-	err := writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		err := rep.DeleteUpload(ctx, p, bucket, key, uploadID)
-		if errors.Is(err, index.ErrNotFound) {
-			return nil // gone already: the outcome asked for
-		}
-		return err
+// deleteUpload ends an upload: it writes the upload's tombstone, which drops its parts,
+// to a write quorum of owners. The tombstone keeps an owner that missed the end from
+// bringing the upload back through anti-entropy; it is collected like a delete's.
+func (s *Store) deleteUpload(ctx context.Context, pl placement, u index.Upload) error {
+	p := pl.l.ObjectPartition(u.Bucket, u.Key)
+	u.Meta, u.Deleted = nil, uint64(s.cfg.Clock.Now())
+	return writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutUpload(ctx, pl.version(), p, u)
 	}, nil)
-	return err
 }
 
 // ListParts returns the parts of an upload with numbers above after, at most limit
@@ -196,7 +220,10 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 		return ListPartsResult{}, err
 	}
 	defer s.leave()
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ListPartsResult{}, err
+	}
 	iu, err := s.getUpload(ctx, pl, bucket, key, uploadID)
 	if err != nil {
 		return ListPartsResult{}, err
@@ -221,15 +248,15 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 	return res, nil
 }
 
-// listParts reads parts from a read quorum of owners, newest per number; limit 0
-// means all.
+// listParts reads parts from a read quorum of owners in every layout version in
+// flight, newest per number; limit 0 means all.
 func (s *Store) listParts(ctx context.Context, pl placement, bucket, key, uploadID string, after, limit int) ([]index.Part, bool, error) {
 	p := pl.l.ObjectPartition(bucket, key)
 	type page struct {
 		parts []index.Part
 		more  bool
 	}
-	pages, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (page, error) {
+	pages, err := readQuorum(ctx, s.cfg.RPCTimeout, s.readSet(pl, p), func(ctx context.Context, rep Replica) (page, error) {
 		parts, more, err := rep.ListParts(ctx, p, bucket, key, uploadID, after, limit)
 		return page{parts, more}, err
 	})
@@ -239,7 +266,7 @@ func (s *Store) listParts(ctx context.Context, pl placement, bucket, key, upload
 	all := make([][]index.Part, len(pages))
 	mores := make([]bool, len(pages))
 	for i, pg := range pages {
-		all[i], mores[i] = pg.parts, pg.more
+		all[i], mores[i] = pg.val.parts, pg.val.more
 	}
 	parts, more := mergeOwnerPages(all, mores,
 		func(a, b index.Part) int { return a.Number - b.Number },

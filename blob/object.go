@@ -43,7 +43,10 @@ func (s *Store) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, error
 		Inline: src.inline,
 		Blocks: src.blocks,
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	if err := s.putRecord(ctx, pl, pl.l.ObjectPartition(in.Bucket, in.Key), rec); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -64,7 +67,10 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := checkNames(bucket, key); err != nil {
 		return err
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return err
+	}
 	return s.putRecord(ctx, pl, pl.l.ObjectPartition(bucket, key), index.Record{
 		Bucket:    bucket,
 		Key:       key,

@@ -25,7 +25,10 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err := checkNames(in.Bucket, in.Key); err != nil {
 		return ObjectInfo{}, err
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	b, err := s.writeBody(ctx, pl, in.Body, true)
 	defer s.pins.unpin(b.pinned...)
 	if err != nil {

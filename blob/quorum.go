@@ -6,50 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/cairnstore/cairn/cluster/layout"
 )
-
-// owner is one owner of a partition, resolved to its replica (nil if unreachable,
-// with err saying why).
-type owner struct {
-	id  layout.NodeID
-	rep Replica
-	err error
-}
-
-// placement is the layout one operation works with, read once per operation.
-type placement struct {
-	l      *layout.Layout
-	quorum int
-}
-
-// placement returns the current layout.
-func (s *Store) placement() placement {
-	l := s.cfg.Layout()
-	return placement{l: l, quorum: l.Quorum()}
-}
-
-// owners returns the owners of partition p, the local node first if it is one (its
-// reads are cheapest), then in the layout's order of preference.
-func (s *Store) owners(pl placement, p int) []owner {
-	ids := pl.l.Owners(p)
-	out := make([]owner, 0, len(ids))
-	for _, id := range ids {
-		if string(id) == s.cfg.NodeID {
-			out = append([]owner{{id: id, rep: s.local}}, out...)
-			continue
-		}
-		o := owner{id: id}
-		if s.cfg.Replicas == nil {
-			o.err = fmt.Errorf("blob: no replica for node %s", id)
-		} else {
-			o.rep, o.err = s.cfg.Replicas(id)
-		}
-		out = append(out, o)
-	}
-	return out
-}
 
 // quorumErr explains why fewer than need owners succeeded. Every owner's error stays
 // reachable with errors.Is, so a caller can tell "the upload is gone" from "owners
@@ -61,13 +21,24 @@ func quorumErr(ctx context.Context, ok, need int, errs []error) error {
 	return fmt.Errorf("%w (%d of %d needed): %w", ErrNoQuorum, ok, need, errors.Join(errs...))
 }
 
-// writeQuorum runs fn on every owner concurrently and returns nil as soon as need of
-// them succeeded, or an error once that can no longer happen. Owners still running
-// carry on in the background; done, if not nil, runs once every call has returned
-// (for buffers the calls share).
-func writeQuorum(ctx context.Context, owners []owner, need int, fn func(context.Context, Replica) error, done func()) error {
+// bounded runs fn with ctx bounded by timeout: one call to one owner.
+func bounded[T any](ctx context.Context, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+// writeQuorum runs fn on every owner concurrently, each call bounded by timeout, and
+// returns nil as soon as need of them succeeded, or an error once that can no longer
+// happen. Owners still running carry on in the background; done, if not nil, runs once
+// every call has returned (for buffers the calls share).
+func writeQuorum(ctx context.Context, timeout time.Duration, owners []owner, need int, fn func(context.Context, Replica) error, done func()) error {
+	call := func(rep Replica) error {
+		_, err := bounded(ctx, timeout, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx, rep) })
+		return err
+	}
 	if len(owners) == 1 && owners[0].err == nil { // the single-node case, without goroutines
-		err := fn(ctx, owners[0].rep)
+		err := call(owners[0].rep)
 		if done != nil {
 			done()
 		}
@@ -83,7 +54,13 @@ func writeQuorum(ctx context.Context, owners []owner, need int, fn func(context.
 			results <- o.err
 			continue
 		}
-		wg.Go(func() { results <- fn(ctx, o.rep) })
+		wg.Go(func() {
+			err := call(o.rep)
+			if err != nil {
+				err = fmt.Errorf("node %s: %w", o.id, err)
+			}
+			results <- err
+		})
 	}
 	if done != nil {
 		go func() {
@@ -110,78 +87,93 @@ func writeQuorum(ctx context.Context, owners []owner, need int, fn func(context.
 	return quorumErr(ctx, ok, need, errs)
 }
 
-// answer is one owner's answer to a read.
-type answer[T any] struct {
-	val T
-	err error
+// reply is one owner's successful answer to a read: rs.nodes[node] gave val.
+type reply[T any] struct {
+	node int
+	val  T
 }
 
-// readQuorum runs fn on every owner concurrently and returns the first need
-// successful answers, or an error once fewer than need can succeed.
-func readQuorum[T any](ctx context.Context, owners []owner, need int, fn func(context.Context, Replica) (T, error)) ([]T, error) {
-	if len(owners) == 1 && owners[0].err == nil && need <= 1 {
-		v, err := fn(ctx, owners[0].rep)
+// readQuorum runs fn on every node of rs concurrently, each call bounded by timeout,
+// and returns the successful answers as soon as every layout version in flight has a
+// read quorum of its owners among them, or ErrNoQuorum as soon as one version cannot.
+func readQuorum[T any](ctx context.Context, timeout time.Duration, rs readSet, fn func(context.Context, Replica) (T, error)) ([]reply[T], error) {
+	if len(rs.nodes) == 1 && rs.nodes[0].err == nil && len(rs.need) == 1 && rs.need[0] <= 1 {
+		v, err := bounded(ctx, timeout, func(ctx context.Context) (T, error) { return fn(ctx, rs.nodes[0].rep) })
 		if err != nil {
-			return nil, quorumErr(ctx, 0, need, []error{err})
+			return nil, quorumErr(ctx, 0, 1, []error{err})
 		}
-		return []T{v}, nil
+		return []reply[T]{{0, v}}, nil
 	}
-	results := make(chan answer[T], len(owners))
-	for _, o := range owners {
+	type answer struct {
+		node int
+		val  T
+		err  error
+	}
+	results := make(chan answer, len(rs.nodes))
+	for i, o := range rs.nodes {
 		if o.err != nil {
-			results <- answer[T]{err: o.err}
+			results <- answer{node: i, err: o.err}
 			continue
 		}
 		go func() {
-			v, err := fn(ctx, o.rep)
-			results <- answer[T]{v, err}
+			v, err := bounded(ctx, timeout, func(ctx context.Context) (T, error) { return fn(ctx, o.rep) })
+			if err != nil {
+				err = fmt.Errorf("node %s: %w", o.id, err)
+			}
+			results <- answer{i, v, err}
 		}()
 	}
-	var vals []T
+	t := newTally(&rs)
+	var vals []reply[T]
 	var errs []error
-	for range owners {
+	for range rs.nodes {
 		a := <-results
 		if a.err != nil {
 			errs = append(errs, a.err)
-			if len(errs) > len(owners)-need {
-				return nil, quorumErr(ctx, len(vals), need, errs)
-			}
-			continue
+		} else {
+			vals = append(vals, reply[T]{a.node, a.val})
 		}
-		vals = append(vals, a.val)
-		if len(vals) >= need {
+		satisfied, lost := t.add(a.node, a.err == nil)
+		if lost {
+			return nil, quorumErr(ctx, t.okCount(), t.needCount(), errs)
+		}
+		if satisfied {
 			return vals, nil
 		}
 	}
-	return nil, quorumErr(ctx, len(vals), need, errs)
+	return nil, quorumErr(ctx, t.okCount(), t.needCount(), errs)
 }
 
-// listQuorum asks, for every partition in ps, a read quorum of its owners, asking each
-// owner node once for all of its partitions in ps. It returns, aligned with ps, the
-// answers of the owners that answered, at least need of them per partition, as soon
-// as every partition has them; ErrNoQuorum as soon as one partition cannot.
+// listQuorum asks, for every partition in ps, a read quorum of its owners in every
+// layout version in flight, asking each node once for all of its partitions in ps. It
+// returns, aligned with ps, the answers of the owners that answered, as soon as every
+// partition has its quorums; ErrNoQuorum as soon as one partition cannot.
 func listQuorum[B any](ctx context.Context, s *Store, pl placement, ps []int,
 	call func(ctx context.Context, rep Replica, ps []int) ([]B, error)) ([][]B, error) {
+	type member struct {
+		i    int // index into ps
+		node int // index into the partition's readSet nodes
+	}
 	type ask struct {
-		id  layout.NodeID
-		rep Replica
-		err error
-		idx []int // indexes into ps of the partitions this node owns
+		id      layout.NodeID
+		rep     Replica
+		err     error
+		members []member
 	}
 	var asks []*ask
 	byNode := map[layout.NodeID]*ask{}
-	owners := make([]int, len(ps))
+	tallies := make([]*tally, len(ps))
 	for i, p := range ps {
-		os := s.owners(pl, p)
-		owners[i] = len(os)
-		for _, o := range os {
+		rs := s.readSet(pl, p)
+		tallies[i] = newTally(&rs)
+		for j, o := range rs.nodes {
 			a := byNode[o.id]
 			if a == nil {
 				a = &ask{id: o.id, rep: o.rep, err: o.err}
 				byNode[o.id] = a
 				asks = append(asks, a)
 			}
-			a.idx = append(a.idx, i)
+			a.members = append(a.members, member{i, j})
 		}
 	}
 	type response struct {
@@ -196,20 +188,18 @@ func listQuorum[B any](ctx context.Context, s *Store, pl placement, ps []int,
 			continue
 		}
 		go func() {
-			parts := make([]int, len(a.idx))
-			for j, i := range a.idx {
-				parts[j] = ps[i]
+			parts := make([]int, len(a.members))
+			for j, m := range a.members {
+				parts[j] = ps[m.i]
 			}
-			out, err := call(ctx, a.rep, parts)
+			out, err := bounded(ctx, s.cfg.RPCTimeout, func(ctx context.Context) ([]B, error) { return call(ctx, a.rep, parts) })
 			if err == nil && len(out) != len(parts) {
 				err = fmt.Errorf("blob: node %s answered %d partitions of %d", a.id, len(out), len(parts))
 			}
 			results <- response{a, out, err}
 		}()
 	}
-	need := pl.quorum
 	answers := make([][]B, len(ps))
-	failed := make([]int, len(ps))
 	satisfied := 0
 	var errs []error
 	for range asks {
@@ -217,14 +207,17 @@ func listQuorum[B any](ctx context.Context, s *Store, pl placement, ps []int,
 		if r.err != nil {
 			errs = append(errs, fmt.Errorf("node %s: %w", r.a.id, r.err))
 		}
-		for j, i := range r.a.idx {
-			if r.err != nil {
-				if failed[i]++; failed[i] > owners[i]-need {
-					return nil, quorumErr(ctx, len(answers[i]), need, errs)
-				}
-				continue
+		for j, m := range r.a.members {
+			if r.err == nil {
+				answers[m.i] = append(answers[m.i], r.out[j])
 			}
-			if answers[i] = append(answers[i], r.out[j]); len(answers[i]) == need {
+			t := tallies[m.i]
+			wasDone := t.satisfied()
+			done, lost := t.add(m.node, r.err == nil)
+			if lost {
+				return nil, quorumErr(ctx, t.okCount(), t.needCount(), errs)
+			}
+			if done && !wasDone {
 				satisfied++
 			}
 		}
@@ -232,7 +225,7 @@ func listQuorum[B any](ctx context.Context, s *Store, pl placement, ps []int,
 			return answers, nil
 		}
 	}
-	return nil, quorumErr(ctx, 0, need, errs) // unreachable: every partition either got its quorum or failed
+	return nil, quorumErr(ctx, 0, pl.quorum, errs) // unreachable: every partition either got its quorums or failed
 }
 
 func hexHash(h [32]byte) string { return hex.EncodeToString(h[:]) }

@@ -31,7 +31,10 @@ func (s *Store) OpenObject(ctx context.Context, bucket, key string) (*Object, er
 	if err := checkNames(bucket, key); err != nil {
 		return nil, err
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return nil, err
+	}
 	rec, found, err := s.getRecord(ctx, pl, pl.l.ObjectPartition(bucket, key), bucket, key)
 	if err != nil {
 		return nil, err
@@ -138,7 +141,12 @@ func (r *blockReader) fetch(o *Object, off, length int64) {
 				f <- fetched{err: ErrClosed}
 				return
 			}
-			data, err := o.s.readBlock(r.ctx, o.s.placement(), o.blocks[i])
+			pl, err := o.s.placement()
+			if err != nil {
+				f <- fetched{err: err}
+				return
+			}
+			data, err := o.s.readBlock(r.ctx, pl, o.blocks[i])
 			if err != nil {
 				f <- fetched{err: err}
 				return

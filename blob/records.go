@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
@@ -14,35 +15,69 @@ import (
 // repairTimeout bounds a background repair of a stale or bad copy.
 const repairTimeout = time.Minute
 
-// putRecord writes a version record to a write quorum of its partition's owners.
+// putRecord writes a version record to a write quorum of its partition's owners in the
+// newest layout.
+//
+// A write that fails its quorum is retracted: once every owner's call has returned
+// (each is bounded by RPCTimeout), the owners that did store the record are asked to
+// remove exactly that version, so that a write the client was told failed does not
+// surface later through anti-entropy. This is best effort (an owner that dies between
+// storing and retracting keeps it, and a read in between may have copied it): S3 calls
+// a failed write's outcome indeterminate. It is never a torn object: the record is
+// written only after its blocks are durable on a write quorum.
 func (s *Store) putRecord(ctx context.Context, pl placement, p int, r index.Record) error {
-	return writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		return rep.PutRecord(ctx, p, r)
-	}, nil)
+	var mu sync.Mutex
+	var stored []Replica
+	finished := make(chan struct{})
+	err := writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		err := rep.PutRecord(ctx, pl.version(), p, r)
+		if err == nil {
+			mu.Lock()
+			stored = append(stored, rep)
+			mu.Unlock()
+		}
+		return err
+	}, func() { close(finished) })
+	if err == nil {
+		return nil
+	}
+	<-finished
+	v := index.VersionStamp{Bucket: r.Bucket, Key: r.Key, HLC: r.HLC, Node: r.Node, Tombstone: r.Tombstone}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RPCTimeout)
+	defer cancel()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, rep := range stored {
+		if rerr := rep.Retract(rctx, p, v); rerr != nil {
+			s.log.Warn("failed write not retracted", "bucket", r.Bucket, "key", r.Key, "hlc", r.HLC, "error", rerr)
+		}
+	}
+	return err
 }
 
 // getRecord reads the newest record of a key from a read quorum of its partition's
-// owners (tombstones included; found false if none has one), and brings the owners
-// that answered with an older record, or none, up to date in the background.
+// owners in every layout version in flight (tombstones included; found false if none
+// has one), and brings the newest layout's owners that answered with an older record,
+// or none, up to date in the background.
 func (s *Store) getRecord(ctx context.Context, pl placement, p int, bucket, key string) (rec index.Record, found bool, err error) {
 	type got struct {
 		rec   index.Record
 		found bool
-		rep   Replica
 	}
-	answers, err := readQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) (got, error) {
+	rs := s.readSet(pl, p)
+	answers, err := readQuorum(ctx, s.cfg.RPCTimeout, rs, func(ctx context.Context, rep Replica) (got, error) {
 		r, err := rep.GetRecord(ctx, p, bucket, key)
 		if errors.Is(err, index.ErrNotFound) {
-			return got{rep: rep}, nil
+			return got{}, nil
 		}
-		return got{rec: r, found: err == nil, rep: rep}, err
+		return got{rec: r, found: err == nil}, err
 	})
 	if err != nil {
 		return index.Record{}, false, err
 	}
 	for _, a := range answers {
-		if a.found && (!found || a.rec.Newer(&rec)) {
-			rec, found = a.rec, true
+		if a.val.found && (!found || a.val.rec.Newer(&rec)) {
+			rec, found = a.val.rec, true
 		}
 	}
 	if !found {
@@ -52,9 +87,11 @@ func (s *Store) getRecord(ctx context.Context, pl placement, p int, bucket, key 
 	// writes of the key must still order after it.
 	s.cfg.Clock.Observe(hlc.Timestamp(rec.HLC))
 	for _, a := range answers {
-		if !a.found || rec.Newer(&a.rec) {
-			s.repair(ctx, "record", func(ctx context.Context) error { return a.rep.PutRecord(ctx, p, rec) })
+		if !rs.newest[a.node] || a.val.found && !rec.Newer(&a.val.rec) {
+			continue
 		}
+		rep := rs.nodes[a.node].rep
+		s.repair(ctx, "record", func(ctx context.Context) error { return rep.PutRecord(ctx, 0, p, rec) })
 	}
 	return rec, true, nil
 }
@@ -76,32 +113,39 @@ func (s *Store) repair(ctx context.Context, what string, fn func(context.Context
 	}()
 }
 
-// putBlock writes a block to a write quorum of its partition's owners. done runs once
-// every owner's call has returned and data is no longer used.
+// putBlock writes a block to a write quorum of its partition's owners in the newest
+// layout. done runs once every owner's call has returned and data is no longer used.
 func (s *Store) putBlock(ctx context.Context, pl placement, hash [32]byte, data []byte, done func()) error {
 	p := pl.l.BlockPartition(hash)
-	return writeQuorum(ctx, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		return rep.PutBlock(ctx, hash, data)
+	return writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutBlock(ctx, pl.version(), hash, data)
 	}, done)
 }
 
-// readBlock reads a block from the first of its owners that has a good copy, and
-// repairs, in the background, the owners before it that had a bad copy or none.
+// readBlock reads a block from the first of its owners that has a good copy (the
+// newest layout's owners first, the local node first among them, then the owners of
+// older versions in flight), each try bounded by RPCTimeout, and repairs, in the
+// background, the newest layout's owners tried before it that had a bad copy or none.
+// If no owner has it and some did not answer, the error wraps ErrNoQuorum
+// (unavailable rather than lost).
 func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef) ([]byte, error) {
+	rs := s.readSet(pl, pl.l.BlockPartition(ref.Hash))
 	var bad []Replica
 	var errs []error
-	for _, o := range s.owners(pl, pl.l.BlockPartition(ref.Hash)) {
+	unreachable := false
+	for i, o := range rs.nodes {
 		if o.err != nil {
 			errs = append(errs, o.err)
+			unreachable = true
 			continue
 		}
-		data, err := o.rep.GetBlock(ctx, ref.Hash)
+		data, err := bounded(ctx, s.cfg.RPCTimeout, func(ctx context.Context) ([]byte, error) { return o.rep.GetBlock(ctx, ref.Hash) })
 		if err == nil && int64(len(data)) != ref.Size {
 			err = fmt.Errorf("%w: %d bytes, the record says %d", block.ErrCorrupt, len(data), ref.Size)
 		}
 		if err == nil {
 			for _, rep := range bad {
-				s.repair(ctx, "block", func(ctx context.Context) error { return rep.PutBlock(ctx, ref.Hash, data) })
+				s.repair(ctx, "block", func(ctx context.Context) error { return rep.PutBlock(ctx, 0, ref.Hash, data) })
 			}
 			return data, nil
 		}
@@ -109,9 +153,15 @@ func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef)
 			return nil, ctx.Err()
 		}
 		errs = append(errs, fmt.Errorf("node %s: %w", o.id, err))
-		if errors.Is(err, block.ErrNotFound) || errors.Is(err, block.ErrCorrupt) {
+		missing := errors.Is(err, block.ErrNotFound) || errors.Is(err, block.ErrCorrupt)
+		if rs.newest[i] && missing {
 			bad = append(bad, o.rep)
 		}
+		unreachable = unreachable || !missing
 	}
-	return nil, fmt.Errorf("blob: block %s unreadable on every owner: %w", hexHash(ref.Hash), errors.Join(errs...))
+	err := fmt.Errorf("blob: block %s unreadable on every owner: %w", hexHash(ref.Hash), errors.Join(errs...))
+	if unreachable {
+		return nil, fmt.Errorf("%w: %w", ErrNoQuorum, err)
+	}
+	return nil, err
 }

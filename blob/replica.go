@@ -10,47 +10,74 @@ import (
 )
 
 // Replica is one owner node's copy of the blocks and partitions it owns, as the object
-// layer reaches it: in process for the local node (Store.Local), over RPC for others.
-// The object layer fans each operation out to a partition's owners and waits for a
-// quorum, so a Replica does one node's part only.
+// layer reaches it: in process for the local node (Store.Local), over RPC for others
+// (NewRemoteReplica). The object layer fans each operation out to a partition's owners
+// and waits for a quorum, so a Replica does one node's part only.
+//
+// Writes carry lv, the layout version the coordinator placed them under; a replica
+// that knows a newer version refuses them with ErrStaleLayout (see fence.go). Repair
+// and anti-entropy pass 0, which is never refused.
 //
 // Errors keep their sentinels across the boundary: index.ErrNotFound for a missing
-// record, upload or part; block.ErrNotFound and block.ErrCorrupt for blocks. An RPC
-// implementation must map them back on the client side.
+// record, upload or part; index.ErrInvalidKey; block.ErrNotFound and block.ErrCorrupt
+// for blocks; ErrStaleLayout. An RPC implementation maps them back on the client side.
 type Replica interface {
 	// PutBlock stores a block durably; hash is the SHA-256 of data.
-	PutBlock(ctx context.Context, hash [32]byte, data []byte) error
+	PutBlock(ctx context.Context, lv uint64, hash [32]byte, data []byte) error
 	// GetBlock returns a block's bytes, checked against hash (an RPC client checks
 	// them again on receipt). A copy that fails the check is quarantined so a later
 	// PutBlock repairs it.
 	GetBlock(ctx context.Context, hash [32]byte) ([]byte, error)
 	// PutRecord stores a version record by last write wins.
-	PutRecord(ctx context.Context, p int, r index.Record) error
+	PutRecord(ctx context.Context, lv uint64, p int, r index.Record) error
+	// Retract removes the version v names if it is still there as named: the undoing
+	// of a write that failed its quorum.
+	Retract(ctx context.Context, p int, v index.VersionStamp) error
 	// GetRecord returns the newest record of a key, tombstones included.
 	GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error)
 	// ListRecords returns, for each partition in ps (in that order), a batch of the
 	// newest record per key, tombstones included: one call per node and listing round,
 	// however many of its partitions the round needs.
 	ListRecords(ctx context.Context, ps []int, q index.ListQuery) ([]index.EntryBatch, error)
-	// PutUpload stores a new multipart upload.
-	PutUpload(ctx context.Context, p int, u index.Upload) error
-	// GetUpload returns an upload in progress.
+	// PutUpload stores a new multipart upload, or, with u.Deleted set, the tombstone
+	// that ends it (and drops its parts).
+	PutUpload(ctx context.Context, lv uint64, p int, u index.Upload) error
+	// GetUpload returns an upload in progress or its tombstone.
 	GetUpload(ctx context.Context, p int, bucket, key, id string) (index.Upload, error)
-	// DeleteUpload removes an upload and its parts.
-	DeleteUpload(ctx context.Context, p int, bucket, key, id string) error
 	// ListUploads returns, for each partition in ps (in that order), a batch of
-	// uploads in progress.
+	// uploads, tombstones included.
 	ListUploads(ctx context.Context, ps []int, q index.ListQuery) ([]index.UploadBatch, error)
-	// PutPart stores a part of an existing upload (index.ErrNotFound if it is gone).
-	PutPart(ctx context.Context, p int, pt index.Part) error
+	// PutPart stores a part of upload u, storing u first if the replica missed it;
+	// index.ErrNotFound if u has ended.
+	PutPart(ctx context.Context, lv uint64, p int, u index.Upload, pt index.Part) error
 	// ListParts returns the parts of an upload numbered above after.
 	ListParts(ctx context.Context, p int, bucket, key, id string, after, limit int) ([]index.Part, bool, error)
 	// DropBucket forgets every record of a bucket in every partition the node holds.
 	DropBucket(ctx context.Context, bucket string) error
+
+	// Digests returns the digest of the records, uploads and parts of each partition
+	// in ps. lv is the newest layout version the caller knows: the replica first
+	// raises its fence to it, so the digest covers every write it admitted under an
+	// older version (see fence.go).
+	Digests(ctx context.Context, lv uint64, ps []int) ([]index.Digest, error)
+	// Summary lists what partition p holds.
+	Summary(ctx context.Context, p int) (index.Summary, error)
+	// Fetch returns the current contents of the items want names in partition p.
+	Fetch(ctx context.Context, p int, want index.Summary) (index.Batch, error)
+	// Apply stores items from another owner by last write wins.
+	Apply(ctx context.Context, p int, b index.Batch) error
+	// BlockDigests returns, for each block partition in ps of a layout with
+	// partitions partitions, a digest of the block hashes the node holds in it; lv
+	// raises the fence as for Digests.
+	BlockDigests(ctx context.Context, lv uint64, partitions int, ps []int) ([]index.Digest, error)
+	// BlockList returns the hashes of the blocks the node holds in block partition p
+	// of a layout with partitions partitions, in ascending order.
+	BlockList(ctx context.Context, partitions, p int) ([][32]byte, error)
 }
 
 // localReplica is the in-process Replica of this node.
 type localReplica struct {
+	s      *Store
 	blocks *block.Store
 	idx    *index.Index
 	log    *slog.Logger
@@ -58,11 +85,20 @@ type localReplica struct {
 
 var _ Replica = (*localReplica)(nil)
 
-func (r *localReplica) PutBlock(ctx context.Context, hash [32]byte, data []byte) error {
+// admit runs a write made under layout version lv through the fence.
+func (r *localReplica) admit(lv uint64, fn func() error) error {
+	if err := r.s.fence.enter(lv); err != nil {
+		return err
+	}
+	defer r.s.fence.leave(lv)
+	return fn()
+}
+
+func (r *localReplica) PutBlock(ctx context.Context, lv uint64, hash [32]byte, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return r.blocks.Put(hash, data)
+	return r.admit(lv, func() error { return r.s.putLocalBlock(hash, data) })
 }
 
 func (r *localReplica) GetBlock(ctx context.Context, hash [32]byte) ([]byte, error) {
@@ -74,13 +110,22 @@ func (r *localReplica) GetBlock(ctx context.Context, hash [32]byte) ([]byte, err
 		r.log.Error("block failed its hash check; quarantined", "block", hexHash(hash))
 		if qerr := r.blocks.Quarantine(hash); qerr != nil {
 			r.log.Error("quarantine failed", "block", hexHash(hash), "error", qerr)
+		} else {
+			r.s.noteBlock(hash, false)
 		}
 	}
 	return data, err
 }
 
-func (r *localReplica) PutRecord(ctx context.Context, p int, rec index.Record) error {
-	_, err := r.idx.PutRecord(ctx, p, rec)
+func (r *localReplica) PutRecord(ctx context.Context, lv uint64, p int, rec index.Record) error {
+	return r.admit(lv, func() error {
+		_, err := r.idx.PutRecord(ctx, p, rec)
+		return err
+	})
+}
+
+func (r *localReplica) Retract(ctx context.Context, p int, v index.VersionStamp) error {
+	_, err := r.idx.Forget(ctx, p, index.Summary{Versions: []index.VersionStamp{v}})
 	return err
 }
 
@@ -92,25 +137,23 @@ func (r *localReplica) ListRecords(ctx context.Context, ps []int, q index.ListQu
 	return r.idx.List(ctx, ps, q)
 }
 
-func (r *localReplica) PutUpload(ctx context.Context, p int, u index.Upload) error {
-	return r.idx.PutUpload(ctx, p, u)
+func (r *localReplica) PutUpload(ctx context.Context, lv uint64, p int, u index.Upload) error {
+	return r.admit(lv, func() error { return r.idx.PutUpload(ctx, p, u) })
 }
 
 func (r *localReplica) GetUpload(ctx context.Context, p int, bucket, key, id string) (index.Upload, error) {
 	return r.idx.GetUpload(ctx, p, bucket, key, id)
 }
 
-func (r *localReplica) DeleteUpload(ctx context.Context, p int, bucket, key, id string) error {
-	return r.idx.DeleteUpload(ctx, p, bucket, key, id)
-}
-
 func (r *localReplica) ListUploads(ctx context.Context, ps []int, q index.ListQuery) ([]index.UploadBatch, error) {
 	return r.idx.ListUploads(ctx, ps, q)
 }
 
-func (r *localReplica) PutPart(ctx context.Context, p int, pt index.Part) error {
-	_, err := r.idx.PutPart(ctx, p, pt)
-	return err
+func (r *localReplica) PutPart(ctx context.Context, lv uint64, p int, u index.Upload, pt index.Part) error {
+	return r.admit(lv, func() error {
+		_, err := r.idx.PutUploadPart(ctx, p, u, pt)
+		return err
+	})
 }
 
 func (r *localReplica) ListParts(ctx context.Context, p int, bucket, key, id string, after, limit int) ([]index.Part, bool, error) {
@@ -120,4 +163,47 @@ func (r *localReplica) ListParts(ctx context.Context, p int, bucket, key, id str
 func (r *localReplica) DropBucket(ctx context.Context, bucket string) error {
 	_, err := r.idx.DropBucket(ctx, bucket)
 	return err
+}
+
+func (r *localReplica) Digests(ctx context.Context, lv uint64, ps []int) ([]index.Digest, error) {
+	if err := r.s.fence.raise(ctx, lv); err != nil {
+		return nil, err
+	}
+	return r.idx.Digests(ctx, ps)
+}
+
+func (r *localReplica) Summary(ctx context.Context, p int) (index.Summary, error) {
+	return r.idx.Summary(ctx, p)
+}
+
+func (r *localReplica) Fetch(ctx context.Context, p int, want index.Summary) (index.Batch, error) {
+	return r.idx.Fetch(ctx, p, want)
+}
+
+func (r *localReplica) Apply(ctx context.Context, p int, b index.Batch) error {
+	_, err := r.idx.Apply(ctx, p, b)
+	return err
+}
+
+func (r *localReplica) BlockDigests(ctx context.Context, lv uint64, partitions int, ps []int) ([]index.Digest, error) {
+	if err := r.s.fence.raise(ctx, lv); err != nil {
+		return nil, err
+	}
+	inv, err := r.s.inventory(ctx, partitions, lv, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]index.Digest, len(ps))
+	for i, p := range ps {
+		out[i] = inv.digest(p)
+	}
+	return out, nil
+}
+
+func (r *localReplica) BlockList(ctx context.Context, partitions, p int) ([][32]byte, error) {
+	inv, err := r.s.inventory(ctx, partitions, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	return inv.list(p), nil
 }

@@ -30,6 +30,9 @@ type Store struct {
 	bufs   sync.Pool // *[]byte of BlockSize, for uploads in flight
 	pins   pinSet
 	gc     gcState
+	fence  *fence
+	sync   syncState
+	inv    inventoryCache
 
 	mu     sync.RWMutex
 	closed bool
@@ -47,12 +50,16 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	logger := cfg.Logger.With("component", "blob")
-	if cfg.Layout == nil {
-		l, err := layout.New(1, []layout.Node{{ID: layout.NodeID(cfg.NodeID)}}, 1, 0)
-		if err != nil {
-			return nil, fmt.Errorf("blob: default layout: %w", err)
+	if cfg.Layouts == nil {
+		if cfg.Layout == nil {
+			l, err := layout.New(1, []layout.Node{{ID: layout.NodeID(cfg.NodeID)}}, 1, 0)
+			if err != nil {
+				return nil, fmt.Errorf("blob: default layout: %w", err)
+			}
+			cfg.Layout = func() *layout.Layout { return l }
 		}
-		cfg.Layout = func() *layout.Layout { return l }
+		one := cfg.Layout
+		cfg.Layouts = func() []*layout.Layout { return []*layout.Layout{one()} }
 	}
 	blocks, err := block.Open(cfg.Dir, logger)
 	if err != nil {
@@ -67,9 +74,16 @@ func Open(cfg Config) (*Store, error) {
 		log:    logger,
 		blocks: blocks,
 		idx:    idx,
-		local:  &localReplica{blocks: blocks, idx: idx, log: logger},
 		pins:   pinSet{n: map[[32]byte]int{}},
 	}
+	s.local = &localReplica{s: s, blocks: blocks, idx: idx, log: logger}
+	s.fence = newFence(func() uint64 {
+		if ls := cfg.Layouts(); len(ls) > 0 && ls[0] != nil {
+			return ls[0].Version
+		}
+		return 0
+	})
+	s.sync.init()
 	s.bufs.New = func() any {
 		b := make([]byte, cfg.BlockSize)
 		return &b
@@ -78,6 +92,9 @@ func Open(cfg Config) (*Store, error) {
 	s.stopBG = cancel
 	if cfg.GCInterval > 0 {
 		s.bg.Go(func() { s.gcLoop(ctx) })
+	}
+	if cfg.SyncInterval > 0 {
+		s.bg.Go(func() { s.syncLoop(ctx) })
 	}
 	logger.Info("object store open", "dir", cfg.Dir, "node", cfg.NodeID, "block_size", cfg.BlockSize)
 	return s, nil

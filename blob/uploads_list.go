@@ -25,7 +25,10 @@ func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploa
 	if in.KeyMarker != "" && in.UploadIDMarker != "" {
 		start = index.Position{After: in.KeyMarker, UploadID: in.UploadIDMarker}
 	}
-	pl := s.placement()
+	pl, err := s.placement()
+	if err != nil {
+		return ListUploadsResult{}, err
+	}
 	m, err := newMerger(ctx, pl.l.Partitions, start, firstBatch(limit, pl.l.Partitions),
 		s.fetchUploads(pl, in.Bucket, in.Prefix),
 		func(u index.Upload) string { return u.Key },
@@ -43,11 +46,14 @@ func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploa
 		if !ok {
 			break
 		}
-		if count == limit {
+		if count == limit && iu.Deleted == 0 {
 			res.IsTruncated = true
 			break
 		}
 		m.pop()
+		if iu.Deleted != 0 {
+			continue // ended: its tombstone only hides it on owners that missed the end
+		}
 		if cp := commonPrefix(iu.Key, in.Prefix, in.Delimiter); cp != "" {
 			res.CommonPrefixes = append(res.CommonPrefixes, cp)
 			res.NextKeyMarker, res.NextUploadIDMarker = cp, ""
@@ -67,7 +73,8 @@ func (s *Store) ListUploads(ctx context.Context, in ListUploadsInput) (ListUploa
 }
 
 // fetchUploads returns the fetchFunc of an upload listing: batches from a read quorum
-// of each partition's owners, merged.
+// of each partition's owners, merged, tombstones winning (and left in, for the caller
+// to skip).
 func (s *Store) fetchUploads(pl placement, bucket, prefix string) fetchFunc[index.Upload] {
 	return func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[index.Upload], error) {
 		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
@@ -88,7 +95,12 @@ func (s *Store) fetchUploads(pl placement, bucket, prefix string) fetchFunc[inde
 				func(a, b index.Upload) int {
 					return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Initiated, b.Initiated), cmp.Compare(a.ID, b.ID))
 				},
-				func(a, _ index.Upload) index.Upload { return a })
+				func(a, b index.Upload) index.Upload {
+					if b.Deleted != 0 {
+						return b // the tombstone wins
+					}
+					return a
+				})
 		}
 		return out, nil
 	}

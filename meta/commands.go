@@ -47,6 +47,12 @@ func (t CommandType) String() string {
 	case CmdRootKeySet:
 		return "RootKeySet"
 	}
+	if name, ok := clusterCommandNames[t]; ok {
+		return name
+	}
+	if name, ok := iamCommandNames[t]; ok {
+		return name
+	}
 	return fmt.Sprintf("CommandType(%d)", uint8(t))
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // Config configures a Meta. Start from DefaultConfig; Open fills any zero field with
@@ -64,6 +66,26 @@ type Config struct {
 	// Nil (the single-node default): a follower's writes and misses fail with an error
 	// wrapping ErrNotReady.
 	Forwarder Forwarder
+
+	// StreamLayer, when set, carries Raft's traffic instead of a plain TCP transport
+	// on RaftAddr: in a cluster, a transport.RaftLayer, whose connections prove the
+	// cluster key. RaftAddr and RaftAdvertise are then unused. Meta closes it, also
+	// when Open fails.
+	StreamLayer raft.StreamLayer
+	// Membership is the cluster's gossip. Nil: a single node, whose Raft membership
+	// and layout never change by themselves. Set: the leader adds the nodes gossip
+	// finds to Raft and to the layout (cluster.go), and BootstrapExpect works.
+	Membership Membership
+	// BootstrapExpect, with Membership and without Bootstrap, waits until this many
+	// nodes are alive in gossip and none of them has Raft state; then the one with
+	// the lowest id bootstraps the cluster with them as voters (up to the voter cap).
+	// 0: never bootstrap through gossip (wait to be added by a leader).
+	BootstrapExpect int
+	// ReconcileInterval is how often the leader compares Raft membership and the
+	// layout with gossip when no event prompts it. Default 5s; events (a member
+	// joins, a sync ack) prompt it at once, so this only bounds recovery from a
+	// failed step.
+	ReconcileInterval time.Duration
 }
 
 // DefaultConfig returns a Config with every default set; the caller sets NodeID, Dir
@@ -77,6 +99,7 @@ func DefaultConfig() Config {
 		LeaderLeaseTimeout: 150 * time.Millisecond,
 		CommitTimeout:      50 * time.Millisecond,
 		RequestTimeout:     10 * time.Second,
+		ReconcileInterval:  5 * time.Second,
 	}
 }
 
@@ -103,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = d.RequestTimeout
+	}
+	if c.ReconcileInterval == 0 {
+		c.ReconcileInterval = d.ReconcileInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -138,6 +164,18 @@ func (c Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		errs = append(errs, errors.New("RequestTimeout must be positive"))
+	}
+	if c.ReconcileInterval <= 0 {
+		errs = append(errs, errors.New("ReconcileInterval must be positive"))
+	}
+	if c.BootstrapExpect < 0 {
+		errs = append(errs, errors.New("BootstrapExpect must not be negative"))
+	}
+	if c.BootstrapExpect > 0 && c.Membership == nil {
+		errs = append(errs, errors.New("BootstrapExpect needs Membership (gossip) to find the other nodes"))
+	}
+	if c.BootstrapExpect > 0 && c.Bootstrap {
+		errs = append(errs, errors.New("Bootstrap (alone) and BootstrapExpect exclude each other"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: config: %w", ErrInvalid, err)

@@ -48,6 +48,20 @@ var codes = []struct {
 	{"NotReady", ErrNotReady},
 	{"NotLeader", ErrNotLeader},
 	{"Closed", ErrClosed},
+	{"NoSuchUser", ErrNoSuchUser},
+	{"UserExists", ErrUserExists},
+	{"NoSuchGroup", ErrNoSuchGroup},
+	{"GroupExists", ErrGroupExists},
+	{"GroupNotEmpty", ErrGroupNotEmpty},
+	{"NoSuchPolicy", ErrNoSuchPolicy},
+	{"PolicyInUse", ErrPolicyInUse},
+	{"PolicyNotAttached", ErrPolicyNotAttached},
+	{"MalformedPolicy", ErrMalformedPolicy},
+	{"NoSuchBucketPolicy", ErrNoSuchBucketPolicy},
+	{"UserDisabled", ErrUserDisabled},
+	{"UserExpired", ErrUserExpired},
+	{"RootKey", ErrRootKey},
+	{"NoSuchNode", ErrNoSuchNode},
 }
 
 // ErrorCode returns the stable code of the meta sentinel that err wraps, or "" if it

@@ -33,8 +33,9 @@ type Leader struct {
 var errNoLeader = errors.New("meta: no leader known")
 
 // route is the one way to the leader: it runs local when this node is the leader,
-// remote when another node is, and waits for a change of leader when there is none
-// or the call reports ErrNotLeader (leadership moved), until ctx ends.
+// remote when another node is, and waits for a change of leader (or a heartbeat)
+// when there is none or the call reports ErrNotLeader (leadership moved, or the
+// leader could not be reached), until ctx ends.
 func (m *Meta) route(ctx context.Context, local func(context.Context) error, remote func(context.Context, Leader) error) error {
 	for {
 		changed := m.leaderEvents.wait() // before the state is read: no change is missed
@@ -59,13 +60,20 @@ func (m *Meta) route(ctx context.Context, local func(context.Context) error, rem
 			}
 			return err
 		}
+		// A leader that could not be reached (ErrNotLeader from the Forwarder) may
+		// still be the leader: try again after a heartbeat even if nothing changes.
+		retry := time.NewTimer(m.cfg.HeartbeatTimeout)
 		select {
 		case <-changed:
+		case <-retry.C:
 		case <-m.done:
+			retry.Stop()
 			return ErrClosed
 		case <-ctx.Done():
+			retry.Stop()
 			return notReady(ctx, "no leader")
 		}
+		retry.Stop()
 	}
 }
 

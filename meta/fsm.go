@@ -24,11 +24,16 @@ type fsm struct {
 	mu     sync.RWMutex
 	st     state
 	layout *layout.Layout // built from st.Layout; nil until a LayoutSet
+	// history is built from st.Cluster.LayoutHistory (fsm_cluster.go).
+	history []*layout.Layout
 
 	// handlers is the dispatch table, one entry per CommandType, built in newFSM.
 	handlers map[CommandType]handler
 	// changes wakes waiters after every Apply and Restore.
 	changes broadcast
+	// clusterChanges wakes the leader's reconciler after a change to the layouts,
+	// the sync acks or a node's status, and after Restore.
+	clusterChanges broadcast
 }
 
 // handler decodes and applies one type of command.
@@ -68,6 +73,29 @@ func newFSM() *fsm {
 		CmdAccessKeyPut:    on(f.applyAccessKeyPut),
 		CmdAccessKeyDelete: on(f.applyAccessKeyDelete),
 		CmdRootKeySet:      on(f.applyRootKeySet),
+
+		// cluster (fsm_cluster.go)
+		CmdLayoutSyncAck: on(f.applyLayoutSyncAck),
+		CmdNodeStatusSet: on(f.applyNodeStatusSet),
+		CmdRootKeyInit:   on(f.applyRootKeyInit),
+
+		// IAM (iam_apply.go)
+		CmdUserCreate:         on(f.applyUserCreate),
+		CmdUserStatusSet:      on(f.applyUserStatusSet),
+		CmdUserExpirySet:      on(f.applyUserExpirySet),
+		CmdUserDelete:         on(f.applyUserDelete),
+		CmdUserKeyCreate:      on(f.applyUserKeyCreate),
+		CmdAccessKeyRotate:    on(f.applyAccessKeyRotate),
+		CmdGroupCreate:        on(f.applyGroupCreate),
+		CmdGroupDelete:        on(f.applyGroupDelete),
+		CmdGroupMemberAdd:     on(f.applyGroupMemberAdd),
+		CmdGroupMemberRemove:  on(f.applyGroupMemberRemove),
+		CmdPolicyPut:          on(f.applyPolicyPut),
+		CmdPolicyDelete:       on(f.applyPolicyDelete),
+		CmdPolicyAttach:       on(f.applyPolicyAttach),
+		CmdPolicyDetach:       on(f.applyPolicyDetach),
+		CmdBucketPolicyPut:    on(f.applyBucketPolicyPut),
+		CmdBucketPolicyDelete: on(f.applyBucketPolicyDelete),
 	}
 	return f
 }
@@ -150,8 +178,7 @@ func (f *fsm) applyLayoutSet(c *LayoutSet) error {
 			return invalidf("the partition count is fixed at %d", cur.Partitions)
 		}
 	}
-	f.st.Layout = spec
-	f.layout = next
+	f.installLayout(spec, next)
 	return nil
 }
 
@@ -175,6 +202,7 @@ func (f *fsm) applyBucketDelete(c *BucketDelete) error {
 		return fmt.Errorf("%w: %s", ErrNoSuchBucket, c.Name)
 	}
 	delete(f.st.Buckets, c.Name)
+	delete(f.st.IAM.BucketPolicies, c.Name) // a bucket's policy goes with it
 	return nil
 }
 
@@ -266,9 +294,14 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			return fmt.Errorf("meta: restore snapshot: %w", err)
 		}
 	}
+	hist, err := restoreHistory(st)
+	if err != nil {
+		return err
+	}
 	f.mu.Lock()
-	f.st, f.layout = st, l
+	f.st, f.layout, f.history = st, l, hist
 	f.mu.Unlock()
+	f.clusterChanges.notify()
 	f.changes.notify()
 	return nil
 }

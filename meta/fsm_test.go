@@ -248,6 +248,13 @@ func TestCommandTypesAreStable(t *testing.T) {
 	want := map[CommandType]command{
 		1: ClusterInit{}, 2: LayoutSet{}, 3: BucketCreate{}, 4: BucketDelete{},
 		5: AccessKeyPut{}, 6: AccessKeyDelete{}, 7: RootKeySet{},
+		// cluster
+		8: LayoutSyncAck{}, 9: NodeStatusSet{}, 10: RootKeyInit{},
+		// IAM
+		32: UserCreate{}, 33: UserStatusSet{}, 34: UserExpirySet{}, 35: UserDelete{},
+		36: UserKeyCreate{}, 37: AccessKeyRotate{}, 38: GroupCreate{}, 39: GroupDelete{},
+		40: GroupMemberAdd{}, 41: GroupMemberRemove{}, 42: PolicyPut{}, 43: PolicyDelete{},
+		44: PolicyAttach{}, 45: PolicyDetach{}, 46: BucketPolicyPut{}, 47: BucketPolicyDelete{},
 	}
 	f := newFSM()
 	require.Len(t, f.handlers, len(want), "every command has a handler")

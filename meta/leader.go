@@ -49,9 +49,9 @@ func (m *Meta) establishLeadership(ctx context.Context) {
 }
 
 // leaderSetup brings a new leader's FSM up to date, corrects its own address in the
-// Raft configuration, and, on the bootstrapping node, gives the cluster its id and
-// first layout if it has none yet (also after a crash between bootstrap and those
-// commands).
+// Raft configuration, and gives the cluster its id and first layout if it has none
+// yet (also after a crash between bootstrap and those commands, or when the
+// bootstrapping node lost the first election).
 func (m *Meta) leaderSetup(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.RequestTimeout)
 	defer cancel()
@@ -61,18 +61,15 @@ func (m *Meta) leaderSetup(ctx context.Context) error {
 	if err := m.updateOwnAddress(); err != nil {
 		return err
 	}
-	if m.cfg.Bootstrap {
-		return m.initCluster(ctx)
-	}
-	return nil
+	return m.initCluster(ctx)
 }
 
 // updateOwnAddress stores this node's current transport address in the Raft
 // configuration when it differs from the stored one: a single node restarted on
 // another port (RaftAddr ":0") still wins its election, since raft votes by server
 // id, and then records where it now listens, for Leader() and for nodes that join
-// later. A follower's changed address must be updated by the leader (the cluster
-// package, from gossip).
+// later. A follower's changed address is updated by the leader from gossip
+// (reconcileServers).
 func (m *Meta) updateOwnAddress() error {
 	f := m.raft.GetConfiguration()
 	if err := f.Error(); err != nil {
@@ -91,8 +88,9 @@ func (m *Meta) updateOwnAddress() error {
 	return nil
 }
 
-// initCluster proposes ClusterInit with a random id and a layout of this node alone,
-// each only if the cluster lacks it.
+// initCluster proposes ClusterInit with a random id and a first layout, each only if
+// the cluster lacks it. The first layout holds this node alone, or in a cluster the
+// Raft servers whose zone and capacity gossip knows (firstLayoutNodes).
 func (m *Meta) initCluster(ctx context.Context) error {
 	if m.fsm.clusterID() == "" {
 		id := newClusterID()
@@ -102,14 +100,14 @@ func (m *Meta) initCluster(ctx context.Context) error {
 		m.log.Info("cluster initialized", "cluster_id", m.fsm.clusterID())
 	}
 	if m.fsm.currentLayout() == nil {
-		l, err := layout.New(1, []layout.Node{{ID: layout.NodeID(m.cfg.NodeID), Zone: m.cfg.Zone, Capacity: m.cfg.Capacity}}, 0, 0)
+		l, err := layout.New(1, m.firstLayoutNodes(), 0, 0)
 		if err != nil {
 			return fmt.Errorf("first layout: %w", err)
 		}
 		if err := m.apply(ctx, layoutSetOf(l)); err != nil && !errors.Is(err, ErrStaleLayout) {
 			return fmt.Errorf("first layout: %w", err)
 		}
-		m.log.Info("first layout set", "version", l.Version, "node_id", m.cfg.NodeID)
+		m.log.Info("first layout set", "version", l.Version, "nodes", len(l.Nodes), "replication", l.Replication)
 	}
 	return nil
 }

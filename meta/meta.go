@@ -73,6 +73,9 @@ type Meta struct {
 	leaderEvents broadcast
 	// barrier coalesces the leader's barriers (read index, read-miss confirmation).
 	barrier coalescer
+	// cl is the state of the cluster goroutine (cluster.go); unused without
+	// Membership.
+	cl clusterRuntime
 
 	stop      context.CancelFunc // stops the background goroutines
 	wg        sync.WaitGroup
@@ -85,6 +88,13 @@ type Meta struct {
 // cfg.Bootstrap and no Raft state in cfg.Dir, it first bootstraps a cluster with this
 // node as the single voter.
 func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
+	if cfg.StreamLayer != nil {
+		defer func() {
+			if err != nil {
+				_ = cfg.StreamLayer.Close() // the transport owns it once made
+			}
+		}()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -128,23 +138,21 @@ func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta: snapshot store: %w", err)
 	}
-	var advertise net.Addr
-	if cfg.RaftAdvertise != "" {
-		if advertise, err = net.ResolveTCPAddr("tcp", cfg.RaftAdvertise); err != nil {
-			return nil, fmt.Errorf("%w: RaftAdvertise: %w", ErrInvalid, err)
-		}
-	}
-	m.trans, err = raft.NewTCPTransportWithLogger(cfg.RaftAddr, advertise, transportPool, transportTimeout, rlog)
-	if err != nil {
-		return nil, fmt.Errorf("meta: raft transport on %s: %w", cfg.RaftAddr, err)
+	if m.trans, err = m.newTransport(rlog); err != nil {
+		return nil, err
 	}
 	closers = append(closers, m.trans.Close)
 
 	rc := m.raftConfig(rlog)
-	if cfg.Bootstrap {
+	hasState, err := raft.HasExistingState(m.store, m.store, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("meta: read raft state: %w", err)
+	}
+	if cfg.Bootstrap && !hasState {
 		if err := m.bootstrap(rc, snaps); err != nil {
 			return nil, err
 		}
+		hasState = true
 	}
 	logs, err := raft.NewLogCache(logCacheSize, m.store)
 	if err != nil {
@@ -168,6 +176,9 @@ func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
 	m.wg.Add(2)
 	go m.forwardEvents(bg, events)
 	go m.runLeaderTasks(bg)
+	if cfg.Membership != nil {
+		m.startCluster(bg, hasState)
+	}
 	m.log.Info("raft started", "node_id", cfg.NodeID, "raft_addr", m.trans.LocalAddr(), "dir", cfg.Dir)
 	return m, nil
 }
@@ -184,16 +195,34 @@ func (m *Meta) raftConfig(logger *hclogAdapter) *raft.Config {
 	return rc
 }
 
-// bootstrap makes this node the single voter of a new cluster, unless Dir already
-// holds Raft state.
-func (m *Meta) bootstrap(rc *raft.Config, snaps raft.SnapshotStore) error {
-	has, err := raft.HasExistingState(m.store, m.store, snaps)
+// newTransport is Raft's network transport: over Config.StreamLayer when set, else
+// plain TCP on RaftAddr.
+func (m *Meta) newTransport(rlog *hclogAdapter) (*raft.NetworkTransport, error) {
+	if m.cfg.StreamLayer != nil {
+		return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+			Stream:  m.cfg.StreamLayer,
+			MaxPool: transportPool,
+			Timeout: transportTimeout,
+			Logger:  rlog,
+		}), nil
+	}
+	var advertise net.Addr
+	if m.cfg.RaftAdvertise != "" {
+		var err error
+		if advertise, err = net.ResolveTCPAddr("tcp", m.cfg.RaftAdvertise); err != nil {
+			return nil, fmt.Errorf("%w: RaftAdvertise: %w", ErrInvalid, err)
+		}
+	}
+	t, err := raft.NewTCPTransportWithLogger(m.cfg.RaftAddr, advertise, transportPool, transportTimeout, rlog)
 	if err != nil {
-		return fmt.Errorf("meta: read raft state: %w", err)
+		return nil, fmt.Errorf("meta: raft transport on %s: %w", m.cfg.RaftAddr, err)
 	}
-	if has {
-		return nil
-	}
+	return t, nil
+}
+
+// bootstrap makes this node the single voter of a new cluster; the caller has checked
+// that Dir holds no Raft state.
+func (m *Meta) bootstrap(rc *raft.Config, snaps raft.SnapshotStore) error {
 	conf := raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: rc.LocalID, Address: m.trans.LocalAddr()}}}
 	if err := raft.BootstrapCluster(rc, m.store, m.store, snaps, m.trans, conf); err != nil {
 		return fmt.Errorf("meta: bootstrap: %w", err)

@@ -18,6 +18,10 @@ type state struct {
 	Layout     *layoutSpec                `json:"layout,omitempty"`
 	Buckets    map[string]Bucket          `json:"buckets"`
 	AccessKeys map[string]accessKeyRecord `json:"accessKeys"`
+	// IAM holds users, groups, managed and bucket policies (iam_state.go).
+	IAM iamState `json:"iam"`
+	// Cluster holds the layout history, sync acks and node statuses (cluster_state.go).
+	Cluster clusterState `json:"cluster"`
 	// Index is the Raft index of the last command applied. A leader's ReadIndex is
 	// this value after a barrier; a follower waits until its own reaches it. Only
 	// commands count, so it is the same on every node for the same log.
@@ -41,7 +45,7 @@ type layoutSpec struct {
 }
 
 func newState() state {
-	return state{Buckets: map[string]Bucket{}, AccessKeys: map[string]accessKeyRecord{}}
+	return state{Buckets: map[string]Bucket{}, AccessKeys: map[string]accessKeyRecord{}, IAM: iamState{}.clone(), Cluster: clusterState{}.clone()}
 }
 
 // clone returns a copy of s that shares no map with it.
@@ -49,6 +53,8 @@ func (s state) clone() state {
 	c := s
 	c.Buckets = maps.Clone(s.Buckets)
 	c.AccessKeys = maps.Clone(s.AccessKeys)
+	c.IAM = s.IAM.clone()
+	c.Cluster = s.Cluster.clone()
 	if c.Buckets == nil {
 		c.Buckets = map[string]Bucket{}
 	}

@@ -88,8 +88,8 @@ func (s *Server) createBucket(c echo.Context, r *request) error {
 	if !validBucketName(r.bucket) {
 		return s3err.New(s3err.InvalidBucketName).WithBucket(r.bucket)
 	}
-	if acl := c.Request().Header.Get("x-amz-acl"); acl != "" && acl != "private" {
-		return s3err.Newf(s3err.NotImplemented, "Canned ACL %q is not supported; buckets are private.", acl)
+	if err := checkACLHeaders(c.Request().Header); err != nil {
+		return err
 	}
 	if c.Request().Header.Get("x-amz-bucket-object-lock-enabled") == "true" {
 		return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented by Cairn.")

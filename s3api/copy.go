@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/meta/policy"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
@@ -41,11 +42,21 @@ func parseCopySource(v string) (copySource, error) {
 	return copySource{bucket, key}, nil
 }
 
-// openCopySource opens the source of a copy and checks the copy conditions.
+// openCopySource opens the source of a copy and checks the copy conditions. Reading
+// the source needs s3:GetObject on it, as in AWS, besides the destination's
+// s3:PutObject that the router checked.
 func (s *Server) openCopySource(c echo.Context) (*blob.Object, copySource, error) {
 	hr := c.Request()
 	src, err := parseCopySource(hr.Header.Get("x-amz-copy-source"))
 	if err != nil {
+		return nil, src, err
+	}
+	r, _ := c.Get(reqKey).(*request)
+	if r == nil {
+		return nil, src, s3err.New(s3err.AccessDenied)
+	}
+	if err := s.allow(c, r, policy.ActionGetObject, src.bucket, src.key); err != nil {
+		r.denied = true
 		return nil, src, err
 	}
 	if _, err := s.meta.Bucket(hr.Context(), src.bucket); err != nil {

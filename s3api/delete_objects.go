@@ -4,10 +4,12 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/meta/policy"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
@@ -43,9 +45,34 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 	if err := xml.Unmarshal(raw, &doc); err != nil || len(doc.Objects) == 0 || len(doc.Objects) > maxDeleteKeys {
 		return s3err.New(s3err.MalformedXML)
 	}
+	// Authorize every key first (as AWS does, per key), then delete the allowed ones
+	// concurrently so their index commits share group commits. Results keep the
+	// request's order.
+	errs := make([]error, len(doc.Objects))
+	for i, o := range doc.Objects {
+		errs[i] = s.allow(c, r, policy.ActionDeleteObject, r.bucket, o.Key)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < deleteWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = s.deleteOne(hr, r.bucket, doc.Objects[i])
+			}
+		}()
+	}
+	for i := range doc.Objects {
+		if errs[i] == nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
 	var out s3xml.DeleteResult
-	for _, o := range doc.Objects {
-		if err := s.deleteOne(hr, r.bucket, o); err != nil {
+	for i, o := range doc.Objects {
+		if err := errs[i]; err != nil {
 			e := toS3Error(err, &request{bucket: r.bucket, key: o.Key})
 			if e == nil {
 				s.log.Error("delete failed", "bucket", r.bucket, "error", err)
@@ -60,6 +87,9 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 	}
 	return writeXML(c, http.StatusOK, out)
 }
+
+// deleteWorkers is how many keys of one DeleteObjects request are deleted at once.
+const deleteWorkers = 16
 
 func (s *Server) deleteOne(hr *http.Request, bucket string, o s3xml.ObjectIdentifier) error {
 	if o.VersionID != "" && o.VersionID != blob.NullVersion {

@@ -88,6 +88,7 @@ func (s *Server) renderError(err error, c echo.Context) {
 		c.Response().WriteHeader(http.StatusNotModified)
 		return
 	}
+	c.Set(errCodeKey, string(e.Code))
 	body := s3xml.Error{
 		Code:       string(e.Code),
 		Message:    e.Message,

@@ -86,8 +86,8 @@ func checkUnsupportedWriteHeaders(h http.Header) error {
 	if h.Get("x-amz-object-lock-mode") != "" || h.Get("x-amz-object-lock-legal-hold") != "" {
 		return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented by Cairn.")
 	}
-	if acl := h.Get("x-amz-acl"); acl != "" && acl != "private" && acl != "bucket-owner-full-control" {
-		return s3err.Newf(s3err.NotImplemented, "Canned ACL %q is not supported; objects are private.", acl)
+	if err := checkACLHeaders(h); err != nil {
+		return err
 	}
 	if sc := h.Get("x-amz-storage-class"); sc != "" && sc != "STANDARD" {
 		return s3err.Newf(s3err.InvalidStorageClass, "The storage class you specified is not valid: Cairn stores everything as STANDARD.")

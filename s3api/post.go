@@ -21,7 +21,9 @@ import (
 const maxPostFields = 64 << 10
 
 // postObject answers a browser form upload (POST Object). The form's signed policy
-// authenticates it; the file must be the last field, and fields after it are ignored.
+// authenticates it, and its signer needs s3:PutObject on the key (a form without a
+// signature is anonymous: only a bucket policy can allow it). The file must be the
+// last field, and fields after it are ignored.
 func (s *Server) postObject(c echo.Context, r *request) error {
 	hr := c.Request()
 	mediaType, params, err := mime.ParseMediaType(hr.Header.Get("Content-Type"))
@@ -41,14 +43,20 @@ func (s *Server) postObject(c echo.Context, r *request) error {
 	}
 	key = strings.ReplaceAll(key, "${filename}", file.FileName())
 	fields["key"] = key
+	r.key = key // for errors and the audit log
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if fields["policy"] == "" {
-		return s3err.Newf(s3err.AccessDenied, "Access Denied: anonymous POST uploads need a bucket policy, which Cairn does not support yet.")
+	r.claimedKey = credentialKey(fields["x-amz-credential"])
+	if err := s.checkLockout(c, r); err != nil {
+		return err
 	}
 	policy, err := s.verifier.VerifyPostPolicy(hr.Context(), r.bucket, fields)
 	if err != nil {
+		s.countFailure(r, err)
+		return err
+	}
+	if err := s.authorizePost(c, r, policy.AccessKeyID, key); err != nil {
 		return err
 	}
 	maxSize := s.cfg.MaxObjectSize

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cairnstore/cairn/s3api/audit"
 	"github.com/cairnstore/cairn/s3api/s3err"
 )
 
@@ -28,23 +29,41 @@ type request struct {
 	header http.Header
 	action *Action
 	auth   *authInfo
+
+	// clientIP is the client's address (after trusted proxies), for conditions, the
+	// lockout and the audit log.
+	clientIP string
+	// claimedKey is the access key id the request names, before it is verified.
+	claimedKey string
+	// denied is set when authentication, authorization or the lockout refused the
+	// request, for the audit log.
+	denied bool
+	// conds is the policy condition context, built on first use.
+	conds map[string][]string
 }
 
 // reqKey is the echo context key of the resolved request.
 const reqKey = "s3.request"
 
-// dispatch resolves, authenticates, authorizes and handles one request.
+// dispatch resolves, authenticates, authorizes and handles one request. A source
+// locked out for failed authentications is refused first. A POST upload is
+// authenticated and authorized by its handler, from the signed form.
 func (s *Server) dispatch(c echo.Context) error {
 	r, err := s.resolve(c.Request())
 	if err != nil {
 		return err
 	}
 	c.Set(reqKey, r)
+	r.clientIP = audit.ClientIP(c.Request(), s.cfg.TrustedProxies)
+	r.claimedKey = claimedAccessKey(c.Request(), r.query)
+	if err := s.checkLockout(c, r); err != nil {
+		return err
+	}
 	if r.action.Name != "PostObject" {
-		if r.auth, err = s.authenticate(c.Request()); err != nil {
+		if err := s.authenticate(c, r); err != nil {
 			return err
 		}
-		if err := s.authorize(r); err != nil {
+		if err := s.authorize(c, r); err != nil {
 			return err
 		}
 	}
@@ -103,10 +122,13 @@ func (r *request) has(name string) bool {
 var unsupported = []string{
 	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
 	"legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
-	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
+	"ownershipControls", "publicAccessBlock", "replication",
 	"requestPayment", "restore", "retention", "select", "tagging", "torrent", "versions",
 	"website", "attributes", "session", "renameObject",
 }
+
+// bucketOnly names sub-resources of buckets that objects do not have.
+var bucketOnly = []string{"policy", "policyStatus"}
 
 // chooseAction maps method, bucket, key and sub-resources to an action.
 func chooseAction(method string, r *request) *Action {
@@ -124,6 +146,11 @@ func chooseAction(method string, r *request) *Action {
 	if r.key == "" {
 		return chooseBucketAction(method, r)
 	}
+	for _, sub := range bucketOnly {
+		if r.has(sub) {
+			return notImplemented(sub)
+		}
+	}
 	return chooseObjectAction(method, r)
 }
 
@@ -139,6 +166,10 @@ func chooseBucketAction(method string, r *request) *Action {
 			return actGetBucketVersioning
 		case r.has("acl"):
 			return actGetBucketACL
+		case r.has("policy"):
+			return actGetBucketPolicy
+		case r.has("policyStatus"):
+			return actGetBucketPolicyStatus
 		case r.query.Get("list-type") == "2":
 			return actListObjectsV2
 		default:
@@ -149,13 +180,23 @@ func chooseBucketAction(method string, r *request) *Action {
 		case r.has("versioning"):
 			return notImplemented("versioning")
 		case r.has("acl"):
-			return notImplemented("acl")
+			return actPutBucketACL
+		case r.has("policy"):
+			return actPutBucketPolicy
+		case r.has("policyStatus"):
+			return nil
 		default:
 			return actCreateBucket
 		}
 	case http.MethodHead:
 		return actHeadBucket
 	case http.MethodDelete:
+		switch {
+		case r.has("policy"):
+			return actDeleteBucketPolicy
+		case r.has("acl"), r.has("policyStatus"), r.has("versioning"), r.has("location"), r.has("uploads"):
+			return nil // never DeleteBucket by mistake
+		}
 		return actDeleteBucket
 	case http.MethodPost:
 		if r.has("delete") {
@@ -182,7 +223,7 @@ func chooseObjectAction(method string, r *request) *Action {
 	case http.MethodPut:
 		switch {
 		case r.has("acl"):
-			return notImplemented("acl")
+			return actPutObjectACL
 		case r.has("uploadId"):
 			return actUploadPart
 		case r.header.Get("x-amz-copy-source") != "":
@@ -191,8 +232,11 @@ func chooseObjectAction(method string, r *request) *Action {
 			return actPutObject
 		}
 	case http.MethodDelete:
-		if r.has("uploadId") {
+		switch {
+		case r.has("uploadId"):
 			return actAbortMultipartUpload
+		case r.has("acl"):
+			return nil // never DeleteObject by mistake
 		}
 		return actDeleteObject
 	case http.MethodPost:
@@ -223,6 +267,11 @@ var (
 	actGetBucketLocation       = &Action{"GetBucketLocation", "s3:GetBucketLocation", (*Server).getBucketLocation}
 	actGetBucketVersioning     = &Action{"GetBucketVersioning", "s3:GetBucketVersioning", (*Server).getBucketVersioning}
 	actGetBucketACL            = &Action{"GetBucketAcl", "s3:GetBucketAcl", (*Server).getBucketACL}
+	actPutBucketACL            = &Action{"PutBucketAcl", "s3:PutBucketAcl", (*Server).putBucketACL}
+	actGetBucketPolicy         = &Action{"GetBucketPolicy", "s3:GetBucketPolicy", (*Server).getBucketPolicy}
+	actPutBucketPolicy         = &Action{"PutBucketPolicy", "s3:PutBucketPolicy", (*Server).putBucketPolicy}
+	actDeleteBucketPolicy      = &Action{"DeleteBucketPolicy", "s3:DeleteBucketPolicy", (*Server).deleteBucketPolicy}
+	actGetBucketPolicyStatus   = &Action{"GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", (*Server).getBucketPolicyStatus}
 	actListObjects             = &Action{"ListObjects", "s3:ListBucket", (*Server).listObjectsV1}
 	actListObjectsV2           = &Action{"ListObjectsV2", "s3:ListBucket", (*Server).listObjectsV2}
 	actListMultipartUploads    = &Action{"ListMultipartUploads", "s3:ListBucketMultipartUploads", (*Server).listMultipartUploads}
@@ -231,6 +280,7 @@ var (
 	actGetObject               = &Action{"GetObject", "s3:GetObject", (*Server).getObject}
 	actHeadObject              = &Action{"HeadObject", "s3:GetObject", (*Server).getObject}
 	actGetObjectACL            = &Action{"GetObjectAcl", "s3:GetObjectAcl", (*Server).getObjectACL}
+	actPutObjectACL            = &Action{"PutObjectAcl", "s3:PutObjectAcl", (*Server).putObjectACL}
 	actPutObject               = &Action{"PutObject", "s3:PutObject", (*Server).putObject}
 	actCopyObject              = &Action{"CopyObject", "s3:PutObject", (*Server).copyObject}
 	actDeleteObject            = &Action{"DeleteObject", "s3:DeleteObject", (*Server).deleteObject}

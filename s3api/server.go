@@ -14,6 +14,8 @@ import (
 
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/meta"
+	"github.com/cairnstore/cairn/s3api/audit"
+	"github.com/cairnstore/cairn/s3api/lockout"
 	"github.com/cairnstore/cairn/s3api/sigv4"
 )
 
@@ -24,6 +26,10 @@ type Metadata interface {
 	Bucket(ctx context.Context, name string) (meta.Bucket, error)
 	Buckets(ctx context.Context) ([]meta.Bucket, error)
 	AccessKey(ctx context.Context, id string) (meta.AccessKey, error)
+	Principal(ctx context.Context, accessKeyID string) (meta.Principal, error)
+	BucketPolicy(ctx context.Context, bucket string) (meta.BucketPolicy, error)
+	PutBucketPolicy(ctx context.Context, bucket string, doc []byte) error
+	DeleteBucketPolicy(ctx context.Context, bucket string) error
 }
 
 // Config configures the S3 API.
@@ -36,9 +42,29 @@ type Config struct {
 	Domain string
 	// MaxObjectSize is the largest single PUT or part, in bytes. Default 5 GiB, as in S3.
 	MaxObjectSize int64
-	// Now is the clock used for signature checks; time.Now when nil.
+	// Now is the clock used for signature checks, user expiry, the lockout and the
+	// aws:CurrentTime condition; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// AuditLog receives one record per request (docs/iam.md). Nil: no audit log.
+	// The caller opens and closes it.
+	AuditLog *audit.Logger
+	// TrustedProxies is how many reverse proxies in front of the node append to
+	// X-Forwarded-For (and set X-Forwarded-Proto). Default 0: the connection's peer is
+	// the client, and those headers are ignored, since any client can send them. Set
+	// it to exactly the number of proxies: more lets a client choose the address that
+	// aws:SourceIp, the lockout and the audit log see.
+	TrustedProxies int
+	// Lockout limits failed authentications per client address and per access key
+	// id: by default 10 failures within 1 minute refuse that source with 503 SlowDown
+	// for 1 minute (lockout.DefaultConfig). MaxFailures -1 disables it.
+	Lockout lockout.Config
+	// Middleware wraps every request, outermost first, around the request id, the
+	// audit log and the handler (e.g. the metrics middleware). One that reads the
+	// status or ErrorCode after the handler must render an error it gets with
+	// c.Error and return nil. Default: none.
+	Middleware []echo.MiddlewareFunc
 }
 
 // DefaultConfig returns the defaults.
@@ -54,7 +80,10 @@ func (c Config) Validate() error {
 	if c.MaxObjectSize <= 0 {
 		return errors.New("s3api: max object size must be positive")
 	}
-	return nil
+	if c.TrustedProxies < 0 {
+		return errors.New("s3api: trusted proxies must not be negative")
+	}
+	return c.Lockout.Validate()
 }
 
 // Server is the S3 API of one node.
@@ -65,6 +94,7 @@ type Server struct {
 	verifier *sigv4.Verifier
 	log      *slog.Logger
 	echo     *echo.Echo
+	guard    *lockout.Limiter // failed authentications
 }
 
 // New returns the S3 API over the given metadata and object store.
@@ -86,12 +116,17 @@ func New(cfg Config, md Metadata, store *blob.Store) (*Server, error) {
 			MaxSkew:     15 * time.Minute,
 			Now:         cfg.Now,
 		},
+		guard: lockout.New(cfg.Lockout, cfg.Now),
 	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.renderError
+	e.Use(cfg.Middleware...)
 	e.Use(s.requestID)
+	if cfg.AuditLog != nil {
+		e.Use(s.audit)
+	}
 	e.Any("/*", s.dispatch)
 	e.Any("/", s.dispatch)
 	s.echo = e

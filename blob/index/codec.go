@@ -14,8 +14,10 @@ import (
 //	version record (format 1):
 //	  format(1) flags(1) node(str) size(varint) etag(str) meta(bytes) parts(bytes)
 //	  inline(bytes) blocks(list)
-//	upload record (format 1):
+//	upload record (format 1, an upload in progress):
 //	  format(1) meta(bytes)
+//	upload record (format 2, an aborted or completed upload's tombstone):
+//	  format(2) deleted hlc(8)
 //	part record (format 1):
 //	  format(1) hlc(8) size(varint) etag(str) meta(bytes) blocks(list)
 //
@@ -23,6 +25,9 @@ import (
 // block, its 32-byte hash and a uvarint size. Bucket, key, HLC, initiation time, upload
 // id and part number live in the key and are not repeated in the value.
 const format1 = 1
+
+// uploadTombstone is the format byte of an upload's tombstone.
+const uploadTombstone = 2
 
 const flagTombstone = 1 << 0
 
@@ -246,16 +251,33 @@ func recordBlocks(v []byte, fn func(Hash)) error {
 	return d.err
 }
 
-// encodeUpload encodes an upload record's value.
+// encodeUpload encodes an upload record's value: the upload, or its tombstone.
 func encodeUpload(u *Upload) []byte {
+	if u.Deleted != 0 {
+		return binary.BigEndian.AppendUint64([]byte{uploadTombstone}, u.Deleted)
+	}
 	return appendBytes([]byte{format1}, u.Meta)
 }
 
 func decodeUpload(v []byte, u *Upload) error {
+	if len(v) > 0 && v[0] == uploadTombstone {
+		d := decoder{b: v[1:]}
+		u.Deleted, u.Meta = d.uint64(), nil
+		return d.err
+	}
 	d := decoder{b: v}
 	d.format()
 	u.Meta = d.bytes()
+	u.Deleted = 0
 	return d.err
+}
+
+// uploadDeleted returns the deletion time of an upload record, 0 if it is in progress.
+func uploadDeleted(v []byte) uint64 {
+	if len(v) == 9 && v[0] == uploadTombstone {
+		return binary.BigEndian.Uint64(v[1:])
+	}
+	return 0
 }
 
 // encodePart encodes a part record's value.

@@ -185,7 +185,14 @@ func (x *Index) Stats(ctx context.Context) (Stats, error) {
 				return ctx.Err()
 			}
 		}
-		st.Uploads = tx.Bucket(uploadsBucket).Stats().KeyN
+		uc := tx.Bucket(uploadsBucket).Cursor()
+		for k, v := uc.First(); k != nil; k, v = uc.Next() {
+			if uploadDeleted(v) != 0 {
+				st.UploadTombstones++
+			} else {
+				st.Uploads++
+			}
+		}
 		st.Parts = tx.Bucket(partsBucket).Stats().KeyN
 		return nil
 	})

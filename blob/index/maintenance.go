@@ -112,10 +112,37 @@ func (x *Index) walk(ctx context.Context, ks []byte, fn func(k, v []byte) error)
 // owner has seen the delete, and no older record can come back to life. It returns how
 // many it removed.
 func (x *Index) CollectTombstones(ctx context.Context, before uint64) (int, error) {
-	var old [][]byte
+	return x.CollectTombstonesFunc(ctx, func(int) uint64 { return before })
+}
+
+// CollectTombstonesFunc removes the version tombstones and upload tombstones of each
+// partition p written before the HLC before(p) (0 keeps them all). The caller chooses
+// a cutoff by which every owner of p holds the tombstone. It returns how many it
+// removed.
+func (x *Index) CollectTombstonesFunc(ctx context.Context, before func(p int) uint64) (int, error) {
+	cutoffs := map[uint16]uint64{}
+	cutoff := func(k []byte) uint64 {
+		p := binary.BigEndian.Uint16(k)
+		c, ok := cutoffs[p]
+		if !ok {
+			c = before(int(p))
+			cutoffs[p] = c
+		}
+		return c
+	}
+	var oldVersions, oldUploads [][]byte
 	err := x.walk(ctx, versionsBucket, func(k, v []byte) error {
-		if recordIsTombstone(v) && len(k) >= hlcLen && ^binary.BigEndian.Uint64(k[len(k)-hlcLen:]) < before {
-			old = append(old, bytes.Clone(k))
+		if recordIsTombstone(v) && len(k) >= 2+hlcLen && ^binary.BigEndian.Uint64(k[len(k)-hlcLen:]) < cutoff(k) {
+			oldVersions = append(oldVersions, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	err = x.walk(ctx, uploadsBucket, func(k, v []byte) error {
+		if d := uploadDeleted(v); d != 0 && len(k) >= 2 && d < cutoff(k) {
+			oldUploads = append(oldUploads, bytes.Clone(k))
 		}
 		return nil
 	})
@@ -123,29 +150,39 @@ func (x *Index) CollectTombstones(ctx context.Context, before uint64) (int, erro
 		return 0, err
 	}
 	removed := 0
-	for len(old) > 0 {
-		batch := old[:min(chunk, len(old))]
-		old = old[len(batch):]
-		n := 0
-		err := x.update(ctx, func(tx *bolt.Tx) error {
-			n = 0
-			b := tx.Bucket(versionsBucket)
-			for _, k := range batch {
-				// The key holds the HLC, so a key still present is still that tombstone.
-				if b.Get(k) == nil {
-					continue
+	for _, job := range []struct {
+		ks   []byte
+		keys [][]byte
+		tomb func(v []byte) bool
+	}{
+		{versionsBucket, oldVersions, recordIsTombstone},
+		{uploadsBucket, oldUploads, func(v []byte) bool { return uploadDeleted(v) != 0 }},
+	} {
+		old := job.keys
+		for len(old) > 0 {
+			batch := old[:min(chunk, len(old))]
+			old = old[len(batch):]
+			n := 0
+			err := x.update(ctx, func(tx *bolt.Tx) error {
+				n = 0
+				b := tx.Bucket(job.ks)
+				for _, k := range batch {
+					// Still a tombstone? (A version key holds the HLC but not the node.)
+					if v := b.Get(k); v == nil || !job.tomb(v) {
+						continue
+					}
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+					n++
 				}
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-				n++
+				return nil
+			})
+			if err != nil {
+				return removed, err
 			}
-			return nil
-		})
-		if err != nil {
-			return removed, err
+			removed += n
 		}
-		removed += n
 	}
 	return removed, nil
 }

@@ -98,13 +98,19 @@ func (q ListQuery) limit() int {
 	return q.Limit
 }
 
-// Upload is a multipart upload in progress.
+// Upload is a multipart upload in progress, or the tombstone of one that was aborted
+// or completed (Deleted set). The tombstone keeps anti-entropy from bringing an upload
+// back from an owner that missed its end; it is collected like a version tombstone.
 type Upload struct {
 	Bucket    string
 	Key       string
 	ID        string // no NUL
 	Initiated uint64 // HLC; uploads of one key list in this order
-	Meta      []byte // opaque to the index
+	Meta      []byte // opaque to the index; nil in a tombstone
+	// Deleted is the HLC at which the upload was aborted or completed; 0 while it is
+	// in progress. A tombstone wins over the upload it ends, whatever the order they
+	// arrive in.
+	Deleted uint64
 }
 
 // Part is one uploaded part of a multipart upload. A later part with the same number
@@ -125,6 +131,9 @@ type Part struct {
 type Stats struct {
 	Versions   int // version records, tombstones included
 	Tombstones int
-	Uploads    int
+	Uploads    int // in progress
 	Parts      int
+	// UploadTombstones counts the ended uploads kept until every owner has seen the
+	// end.
+	UploadTombstones int
 }

@@ -9,7 +9,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// PutUpload stores a new multipart upload in partition p.
+// PutUpload stores a multipart upload in partition p, or its tombstone (u.Deleted
+// set), which also removes the upload's parts. A tombstone is never replaced by the
+// upload it ends: storing an upload whose tombstone is there changes nothing.
 func (x *Index) PutUpload(ctx context.Context, p int, u Upload) error {
 	if err := checkKey(p, u.Bucket, u.Key); err != nil {
 		return err
@@ -17,11 +19,24 @@ func (x *Index) PutUpload(ctx context.Context, p int, u Upload) error {
 	if !validName(u.ID) {
 		return ErrInvalidKey
 	}
-	k := uploadKey(p, u.Bucket, u.Key, u.Initiated, u.ID)
-	v := encodeUpload(&u)
 	return x.update(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(uploadsBucket).Put(k, v)
+		return putUpload(tx, p, &u)
 	})
+}
+
+// putUpload stores an upload or its tombstone within tx.
+func putUpload(tx *bolt.Tx, p int, u *Upload) error {
+	k := uploadKey(p, u.Bucket, u.Key, u.Initiated, u.ID)
+	b := tx.Bucket(uploadsBucket)
+	if old := b.Get(k); old != nil && uploadDeleted(old) != 0 {
+		return nil // ended already
+	}
+	if u.Deleted != 0 {
+		if err := deletePrefix(tx.Bucket(partsBucket), partPrefix(p, u.Bucket, u.Key, u.ID)); err != nil {
+			return err
+		}
+	}
+	return b.Put(k, encodeUpload(u))
 }
 
 // findUpload returns the key and value of an upload, or nil.
@@ -36,8 +51,8 @@ func findUpload(tx *bolt.Tx, p int, bucket, key, id string) (k, v []byte) {
 	return nil, nil
 }
 
-// GetUpload returns an upload of bucket/key in partition p; ErrNotFound if there is
-// none with that id.
+// GetUpload returns an upload of bucket/key in partition p, or its tombstone (Deleted
+// set); ErrNotFound if there is neither.
 func (x *Index) GetUpload(ctx context.Context, p int, bucket, key, id string) (Upload, error) {
 	if err := checkKey(p, bucket, key); err != nil {
 		return Upload{}, err
@@ -58,8 +73,10 @@ func (x *Index) GetUpload(ctx context.Context, p int, bucket, key, id string) (U
 	return u, err
 }
 
-// DeleteUpload removes an upload and all its parts from partition p; ErrNotFound if
-// the upload is not there (its parts, if any, are removed all the same).
+// DeleteUpload removes an upload (or its tombstone) and all its parts from partition
+// p, leaving no tombstone; ErrNotFound if the upload is not there (its parts, if any,
+// are removed all the same). The object layer ends uploads with PutUpload of a
+// tombstone instead, so that anti-entropy cannot bring them back.
 func (x *Index) DeleteUpload(ctx context.Context, p int, bucket, key, id string) error {
 	if err := checkKey(p, bucket, key); err != nil {
 		return err
@@ -94,8 +111,9 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 
 // ListUploads returns, for each partition in ps, in order of key and then
 // initiation, the uploads of q.Bucket whose keys start with q.Prefix and come after
-// q.Pos: at most q.Limit of them per partition, and whether more follow. All
-// partitions are read in one transaction.
+// q.Pos: at most q.Limit of them per partition, and whether more follow. Tombstones
+// are included (Deleted set): the caller merges owners' answers before dropping them.
+// All partitions are read in one transaction.
 func (x *Index) ListUploads(ctx context.Context, ps []int, q ListQuery) ([]UploadBatch, error) {
 	if !validName(q.Bucket) {
 		return nil, ErrInvalidKey
@@ -168,10 +186,25 @@ func seekAfterUpload(c *bolt.Cursor, prefix []byte, id string) (k, v []byte) {
 }
 
 // PutPart stores a part of an upload in partition p, replacing an older part with the
-// same number. It fails with ErrNotFound if the upload does not exist (aborted or
-// completed meanwhile), so no part outlives its upload. applied is false if the index
-// holds a newer part with that number.
+// same number. It fails with ErrNotFound if the upload does not exist or has ended
+// (aborted or completed meanwhile), so no part outlives its upload. applied is false
+// if the index holds a newer part with that number.
 func (x *Index) PutPart(ctx context.Context, p int, pt Part) (applied bool, err error) {
+	return x.putPart(ctx, p, nil, pt)
+}
+
+// PutUploadPart is PutPart for an owner that may have missed the upload's creation
+// (it was down, or it became an owner in a new layout since): if the index holds
+// neither the upload nor its tombstone, it stores u first, in the same commit. u must
+// be the upload pt belongs to.
+func (x *Index) PutUploadPart(ctx context.Context, p int, u Upload, pt Part) (applied bool, err error) {
+	if u.Bucket != pt.Bucket || u.Key != pt.Key || u.ID != pt.UploadID || u.Deleted != 0 || !validName(u.ID) {
+		return false, ErrInvalidKey
+	}
+	return x.putPart(ctx, p, &u, pt)
+}
+
+func (x *Index) putPart(ctx context.Context, p int, u *Upload, pt Part) (applied bool, err error) {
 	if err := checkKey(p, pt.Bucket, pt.Key); err != nil {
 		return false, err
 	}
@@ -182,26 +215,40 @@ func (x *Index) PutPart(ctx context.Context, p int, pt Part) (applied bool, err 
 	v := encodePart(&pt)
 	err = x.update(ctx, func(tx *bolt.Tx) error {
 		applied = false
-		if uk, _ := findUpload(tx, p, pt.Bucket, pt.Key, pt.UploadID); uk == nil {
+		uk, uv := findUpload(tx, p, pt.Bucket, pt.Key, pt.UploadID)
+		switch {
+		case uk != nil && uploadDeleted(uv) != 0:
+			return ErrNotFound // ended
+		case uk == nil && u == nil:
 			return ErrNotFound
-		}
-		b := tx.Bucket(partsBucket)
-		if old := b.Get(k); old != nil {
-			hlc, err := partHLC(old)
-			if err != nil {
+		case uk == nil:
+			if err := putUpload(tx, p, u); err != nil {
 				return err
 			}
-			if hlc > pt.HLC {
-				return nil
-			}
 		}
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
-		applied = true
-		return nil
+		var err error
+		applied, err = putPartTx(tx, k, v, pt.HLC)
+		return err
 	})
 	return applied, err
+}
+
+// putPartTx stores a part's value at k unless a newer part is there.
+func putPartTx(tx *bolt.Tx, k, v []byte, hlc uint64) (bool, error) {
+	b := tx.Bucket(partsBucket)
+	if old := b.Get(k); old != nil {
+		oldHLC, err := partHLC(old)
+		if err != nil {
+			return false, err
+		}
+		if oldHLC > hlc {
+			return false, nil
+		}
+	}
+	if err := b.Put(k, v); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // ListParts returns the parts of an upload in partition p with numbers above after,

@@ -16,40 +16,43 @@ func (x *Index) PutRecord(ctx context.Context, p int, r Record) (applied bool, e
 	if err := checkKey(p, r.Bucket, r.Key); err != nil {
 		return false, err
 	}
-	prefix := objectPrefix(p, r.Bucket, r.Key)
-	k := versionKey(p, r.Bucket, r.Key, r.HLC)
-	v := encodeRecord(&r)
 	err = x.update(ctx, func(tx *bolt.Tx) error {
-		applied = false
-		b := tx.Bucket(versionsBucket)
-		var older [][]byte
-		c := b.Cursor()
-		for ek, ev := c.Seek(prefix); ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = c.Next() {
-			_, ehlc, ok := splitVersionKey(ek, len(prefix)-len(r.Key)-1)
-			if !ok {
-				return fmt.Errorf("%w: key %x", ErrCorruptRecord, ek)
-			}
-			enode, err := recordNode(ev)
-			if err != nil {
-				return err
-			}
-			if !newer(r.HLC, r.Node, ehlc, enode) {
-				return nil // what is stored wins (or is this very record)
-			}
-			older = append(older, bytes.Clone(ek))
-		}
-		for _, ok := range older {
-			if err := b.Delete(ok); err != nil {
-				return err
-			}
-		}
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
-		applied = true
-		return nil
+		var err error
+		applied, err = putRecordTx(tx, p, &r)
+		return err
 	})
 	return applied, err
+}
+
+// putRecordTx stores r by last write wins within tx and reports whether it did.
+func putRecordTx(tx *bolt.Tx, p int, r *Record) (bool, error) {
+	prefix := objectPrefix(p, r.Bucket, r.Key)
+	b := tx.Bucket(versionsBucket)
+	var older [][]byte
+	c := b.Cursor()
+	for ek, ev := c.Seek(prefix); ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = c.Next() {
+		_, ehlc, ok := splitVersionKey(ek, len(prefix)-len(r.Key)-1)
+		if !ok {
+			return false, fmt.Errorf("%w: key %x", ErrCorruptRecord, ek)
+		}
+		enode, err := recordNode(ev)
+		if err != nil {
+			return false, err
+		}
+		if !newer(r.HLC, r.Node, ehlc, enode) {
+			return false, nil // what is stored wins (or is this very record)
+		}
+		older = append(older, bytes.Clone(ek))
+	}
+	for _, ok := range older {
+		if err := b.Delete(ok); err != nil {
+			return false, err
+		}
+	}
+	if err := b.Put(versionKey(p, r.Bucket, r.Key, r.HLC), encodeRecord(r)); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // GetRecord returns the newest record of a key in partition p, tombstones included;

@@ -1,5 +1,6 @@
-// Command cairn is the Cairn object store: `cairn server` runs a node, `cairn bench`
-// measures an S3 endpoint, and `cairn version` prints the version.
+// Command cairn is the Cairn object store: `cairn server` runs a node, `cairn admin`
+// manages a cluster through its admin API, `cairn bench` measures an S3 endpoint, and
+// `cairn version` prints the version.
 package main
 
 import (
@@ -26,7 +27,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCommand(), bench.NewCommand(), versionCommand())
+	root.AddCommand(serverCommand(), adminCommand(), bench.NewCommand(), versionCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "cairn:", err)
 		os.Exit(1)

@@ -2,15 +2,62 @@ package node
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairnstore/cairn/s3api/admin"
+	"github.com/cairnstore/cairn/s3api/management"
 )
 
-// adminHandler serves the admin address: for now the health endpoints, which answer
-// without authentication so load balancers and orchestrators can probe them.
-func (n *Node) adminHandler() http.Handler {
+// adminHandler builds what the admin address serves. Each surface is mounted with
+// one line here; the admin API checks its own signatures, the health endpoints
+// answer without authentication so load balancers and orchestrators can probe them.
+func (n *Node) adminHandler() (http.Handler, error) {
+	api, err := n.adminAPI()
+	if err != nil {
+		return nil, err
+	}
+	mgmt, err := n.managementAPI()
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/health/", n.healthHandler())
+	mux.Handle(admin.Prefix+"/", api.Handler())
+	mux.Handle("/metrics", n.metricsHandler())
+	mux.Handle(management.Prefix, mgmt)
+	return mux, nil
+}
+
+// AdminAPI is the part of Config that only the admin API reads.
+type AdminAPI struct {
+	// ClusterName is the cluster's name in GET /admin/v1/cluster. Default "cairn".
+	// Flag --cluster-name; give every node the same one.
+	ClusterName string
+}
+
+// adminAPI is the admin API (/admin/v1/) over this node's metadata, with the same
+// region, trusted proxies, lockout settings and audit log as the S3 API.
+func (n *Node) adminAPI() (*admin.Server, error) {
+	acfg := admin.DefaultConfig()
+	acfg.NodeID, acfg.Version, acfg.Region = n.cfg.NodeID, n.cfg.Version, n.cfg.Region
+	acfg.S3Addr = displayAddr(n.s3ln.Addr().(*net.TCPAddr))
+	acfg.AdminAddr = displayAddr(n.adminLn.Addr().(*net.TCPAddr))
+	if n.cfg.ClusterName != "" {
+		acfg.ClusterName = n.cfg.ClusterName
+	}
+	acfg.TrustedProxies, acfg.Lockout, acfg.AuditLog = n.cfg.TrustedProxies, n.cfg.AuthLockout, n.audit
+	acfg.Logger = n.log
+	stats := &adminStats{n: n}
+	n.HandleRPC(statsRPCPath, stats.rpcHandler())
+	return admin.New(acfg, admin.Deps{Meta: n.meta, Stats: stats})
+}
+
+// healthHandler serves /health/live and /health/ready.
+func (n *Node) healthHandler() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/health/live", func(c echo.Context) error {

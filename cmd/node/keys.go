@@ -59,7 +59,7 @@ func syncDir(dir string) error {
 }
 
 // ensureRoot makes the root credentials what the configuration says, or generates
-// random ones on the first start when none are configured.
+// random ones on the cluster's first start when none are configured.
 func (n *Node) ensureRoot(ctx context.Context) error {
 	current, ok, err := n.meta.RootKey(ctx)
 	if err != nil {
@@ -76,11 +76,13 @@ func (n *Node) ensureRoot(ctx context.Context) error {
 	case ok:
 		n.accessKey, n.secretKey = current.ID, current.Secret
 	default:
-		n.accessKey, n.secretKey = randomString(accessKeyAlphabet, 20), randomString(secretKeyAlphabet, 40)
-		if err := n.meta.SetRootKey(ctx, n.accessKey, n.secretKey); err != nil {
+		// Every node of a new cluster may get here at once: the first key applied wins
+		// and every node reads it back, so only the winner shows it as generated.
+		k, mine, err := n.meta.InitRootKey(ctx, randomString(accessKeyAlphabet, 20), randomString(secretKeyAlphabet, 40))
+		if err != nil {
 			return fmt.Errorf("node: set root key: %w", err)
 		}
-		n.generated = true
+		n.accessKey, n.secretKey, n.generated = k.ID, k.Secret, mine
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/s3api"
+	"github.com/cairnstore/cairn/s3api/audit"
+	"github.com/cairnstore/cairn/s3api/metrics"
 )
 
 // Config configures a node.
@@ -29,7 +31,8 @@ type Config struct {
 	S3Addr string
 	// AdminAddr is the admin API listen address (health, metrics, admin). Default ":9001".
 	AdminAddr string
-	// RaftAddr is the Raft transport address. Default "127.0.0.1:0" for a single node.
+	// RaftAddr is the Raft transport listen address. Default "127.0.0.1:0" (any free
+	// loopback port) for a single node, ":7947" in a cluster.
 	RaftAddr string
 	// Domain enables virtual-host-style requests for BUCKET.Domain. Empty: path style only.
 	Domain string
@@ -42,6 +45,25 @@ type Config struct {
 	// ShutdownTimeout bounds how long Close waits for in-flight requests. Default 30s.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// Version is the software version, gossiped to the other nodes.
+	Version string
+
+	// The cluster settings (cluster.go). Setting Join, BootstrapExpect > 1 or
+	// ClusterSecret makes this node part of a cluster; otherwise it runs alone.
+	Cluster
+
+	// The audit log, trusted proxies and the failed-authentication lockout
+	// (security.go).
+	Security
+
+	// The admin API's own settings (admin.go).
+	AdminAPI
+
+	// The /metrics bearer token (metrics.go).
+	Metrics
+
+	// The management API's token, account name and rate limit (management.go).
+	ManagementAPI
 }
 
 // withDefaults fills in the defaults and checks what must be given.
@@ -64,6 +86,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RaftAddr == "" {
 		c.RaftAddr = "127.0.0.1:0"
+		if c.Clustered() {
+			c.RaftAddr = DefaultRaftAddr
+		}
+	}
+	if err := c.Cluster.withDefaults(); err != nil {
+		return c, err
 	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
@@ -87,8 +115,13 @@ func (c Config) withDefaults() (Config, error) {
 type Node struct {
 	cfg       Config
 	log       *slog.Logger
+	cl        *clusterParts // nil on a single node
+	audit     *audit.Logger // nil without --audit-log
 	meta      *meta.Meta
 	store     *blob.Store
+	metrics   *metrics.Metrics
+	s3ln      net.Listener // bound at start, served once the node is ready
+	adminLn   net.Listener
 	s3        *http.Server
 	admin     *http.Server
 	s3URL     string
@@ -120,20 +153,32 @@ func (n *Node) start(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("node: create data directory: %w", err)
 	}
-	secret, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "node.key"))
-	if err != nil {
+	// Bind the S3 and admin listeners first: a taken port fails the start before any
+	// state changes, and a cluster gossips the bound ports. They serve at the end.
+	var err error
+	if n.s3ln, err = net.Listen("tcp", cfg.S3Addr); err != nil {
+		return fmt.Errorf("node: S3 listener: %w", err)
+	}
+	if n.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+		return fmt.Errorf("node: admin listener: %w", err)
+	}
+	mcfg := meta.Config{
+		NodeID: cfg.NodeID, Dir: filepath.Join(cfg.DataDir, "meta"), RaftAddr: cfg.RaftAddr,
+		Bootstrap: true, Zone: cfg.Zone, Capacity: cfg.Capacity, Logger: cfg.Logger,
+	}
+	readyTimeout := time.Minute
+	if cfg.Clustered() {
+		if err := n.startCluster(&mcfg, n.s3ln.Addr(), n.adminLn.Addr()); err != nil {
+			return err
+		}
+		readyTimeout = 0 // the other nodes may take their time: wait until ctx ends
+	} else if mcfg.SecretKey, err = loadOrCreateKey(filepath.Join(cfg.DataDir, "node.key")); err != nil {
 		return err
 	}
-	n.meta, err = meta.Open(ctx, meta.Config{
-		NodeID: cfg.NodeID, Dir: filepath.Join(cfg.DataDir, "meta"), RaftAddr: cfg.RaftAddr,
-		SecretKey: secret, Bootstrap: true, Logger: cfg.Logger,
-	})
-	if err != nil {
+	if n.meta, err = meta.Open(ctx, mcfg); err != nil {
 		return fmt.Errorf("node: open metadata: %w", err)
 	}
-	readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := n.meta.WaitReady(readyCtx); err != nil {
+	if err := n.waitReady(ctx, readyTimeout); err != nil {
 		return fmt.Errorf("node: metadata not ready: %w", err)
 	}
 	if err := n.ensureRoot(ctx); err != nil {
@@ -146,25 +191,40 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	scfg := s3api.DefaultConfig()
 	scfg.Region, scfg.Domain, scfg.Logger = cfg.Region, cfg.Domain, cfg.Logger
+	if err := n.configureSecurity(&scfg); err != nil {
+		return err
+	}
+	n.metrics = n.newMetrics(bcfg.Dir)
+	scfg.Middleware = append(scfg.Middleware, n.metrics.S3Middleware())
 	api, err := s3api.New(scfg, n.meta, n.store)
 	if err != nil {
 		return err
 	}
-	if n.s3, n.s3URL, err = serve(cfg.S3Addr, api.Handler(), n.log); err != nil {
-		return fmt.Errorf("node: S3 listener: %w", err)
+	n.s3, n.s3URL = serve(n.s3ln, api.Handler(), n.log)
+	adminHandler, err := n.adminHandler()
+	if err != nil {
+		return err
 	}
-	if n.admin, n.adminURL, err = serve(cfg.AdminAddr, n.adminHandler(), n.log); err != nil {
-		return fmt.Errorf("node: admin listener: %w", err)
-	}
+	n.admin, n.adminURL = serve(n.adminLn, adminHandler, n.log)
 	return nil
 }
 
-// serve starts an HTTP server on addr and returns it with its URL.
-func serve(addr string, h http.Handler, log *slog.Logger) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", err
+// waitReady waits until meta is ready: within timeout on a single node; in a
+// cluster (timeout 0) until ctx ends, while the node starts serving the node-to-node
+// API and joins the others.
+func (n *Node) waitReady(ctx context.Context, timeout time.Duration) error {
+	if n.cl == nil {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return n.meta.WaitReady(ctx)
 	}
+	n.serveRPC()
+	n.startJoin()
+	return n.waitClusterReady(ctx)
+}
+
+// serve starts an HTTP server on ln and returns it with its URL.
+func serve(ln net.Listener, h http.Handler, log *slog.Logger) (*http.Server, string) {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -173,10 +233,10 @@ func serve(addr string, h http.Handler, log *slog.Logger) (*http.Server, string,
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", "addr", addr, "error", err)
+			log.Error("http server stopped", "addr", ln.Addr(), "error", err)
 		}
 	}()
-	return srv, "http://" + displayAddr(ln.Addr().(*net.TCPAddr)), nil
+	return srv, "http://" + displayAddr(ln.Addr().(*net.TCPAddr))
 }
 
 // displayAddr turns a wildcard listen address into one a client on this host can use.
@@ -201,8 +261,10 @@ func (n *Node) RootCredentials() (accessKey, secretKey string) { return n.access
 // the one time they should be shown to the operator.
 func (n *Node) GeneratedRoot() bool { return n.generated }
 
-// Close shuts the node down gracefully: it stops accepting, lets in-flight requests
-// finish within the shutdown timeout, then closes the object store and Raft.
+// Close shuts the node down gracefully, in order: it stops accepting S3 and admin
+// requests and lets those in flight finish within the shutdown timeout; in a
+// cluster it says goodbye to gossip and stops serving the node-to-node API; then it
+// stops Raft, stops gossip and closes the stores.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
@@ -215,13 +277,32 @@ func (n *Node) Close() error {
 				}
 			}
 		}
-		if n.store != nil {
-			errs = append(errs, n.store.Close())
+		if n.s3 == nil && n.s3ln != nil {
+			errs = append(errs, n.s3ln.Close())
 		}
+		if n.admin == nil && n.adminLn != nil {
+			errs = append(errs, n.adminLn.Close())
+		}
+		errs = append(errs, n.closeClusterFront(ctx)...)
 		if n.meta != nil {
 			errs = append(errs, n.meta.Close())
 		}
+		errs = append(errs, n.closeClusterBack()...)
+		if n.store != nil {
+			errs = append(errs, n.store.Close())
+		}
+		errs = append(errs, n.closeAudit())
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
 }
+
+// Meta returns the node's cluster metadata (Raft).
+func (n *Node) Meta() *meta.Meta { return n.meta }
+
+// NodeID returns the node's id.
+func (n *Node) NodeID() string { return n.cfg.NodeID }
+
+// Config returns the node's configuration with the defaults filled in; Start(ctx,
+// n.Config()) restarts it on the same data directory.
+func (n *Node) Config() Config { return n.cfg }

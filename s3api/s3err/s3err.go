@@ -163,6 +163,7 @@ const (
 	IncorrectNumberOfFilesInPostRequest Code = "IncorrectNumberOfFilesInPostRequest"
 	InvalidURI                          Code = "InvalidURI"
 	InvalidPartNumber                   Code = "InvalidPartNumber"
+	MalformedPolicy                     Code = "MalformedPolicy"
 )
 
 var table = map[Code]APIError{
@@ -232,4 +233,5 @@ var table = map[Code]APIError{
 	IncorrectNumberOfFilesInPostRequest: {IncorrectNumberOfFilesInPostRequest, "POST requires exactly one file upload per request.", http.StatusBadRequest},
 	InvalidURI:                          {InvalidURI, "Couldn't parse the specified URI.", http.StatusBadRequest},
 	InvalidPartNumber:                   {InvalidPartNumber, "The requested partnumber is not satisfiable", http.StatusRequestedRangeNotSatisfiable},
+	MalformedPolicy:                     {MalformedPolicy, "Policies must be valid JSON and the first byte must be '{'", http.StatusBadRequest},
 }

@@ -292,3 +292,27 @@ type Grantee struct {
 	ID          string `xml:"ID"`
 	DisplayName string `xml:"DisplayName"`
 }
+
+// AccessControlPolicyInput is the body of PutBucketAcl and PutObjectAcl.
+type AccessControlPolicyInput struct {
+	XMLName xml.Name     `xml:"AccessControlPolicy"`
+	Owner   Owner        `xml:"Owner"`
+	Grants  []GrantInput `xml:"AccessControlList>Grant"`
+}
+
+// GrantInput is one entry of an access control list in a request.
+type GrantInput struct {
+	Grantee struct {
+		Type         string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
+		ID           string `xml:"ID"`
+		URI          string `xml:"URI"`
+		EmailAddress string `xml:"EmailAddress"`
+	} `xml:"Grantee"`
+	Permission string `xml:"Permission"`
+}
+
+// PolicyStatus answers GetBucketPolicyStatus.
+type PolicyStatus struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ PolicyStatus"`
+	IsPublic bool     `xml:"IsPublic"`
+}

@@ -113,6 +113,19 @@ export AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 export CAIRN_S3_ENDPOINT="$ENDPOINT"
 
+# botocore before 1.43.77 has a client bug (boto/botocore#3755): after a zero-length
+# PUT with "Expect: 100-continue" that the server answers without an interim
+# "100 Continue" (as AWS S3 and Go's net/http both do, per RFC 9110), the pooled
+# connection's next response is parsed against the stale status line, which stalls
+# for the 60 s read timeout and then retries. `aws s3 sync` of a tree with empty
+# files hits it. For those versions only, take botocore's own opt-out, which leaves
+# out the Expect header for empty bodies; it changes nothing else.
+if python3 -c 'import sys, botocore
+v = tuple(int(x) for x in botocore.__version__.split(".")[:3])
+sys.exit(0 if v < (1, 43, 77) else 1)'; then
+	export BOTO_EXPERIMENTAL__NO_EMPTY_CONTINUE=true
+fi
+
 BUCKET="cli-$(python3 -c 'import secrets; print(secrets.token_hex(4))')"
 S3="s3://$BUCKET"
 BIG="$WORK/big.bin"
@@ -169,7 +182,9 @@ t_list_prefix_delimiter() {
 	for k in dir/a.txt dir/b.txt dir/sub1/x.txt dir/sub1/deeper/y.txt dir/sub2/z.txt dirx/other.txt top.txt; do
 		awscli s3api put-object --bucket "$BUCKET" --key "$k" --body "$WORK/small.txt" >/dev/null
 	done
-	awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / --output json >"$WORK/list.json"
+	# --no-paginate: the cli's paginator drops KeyCount, Delimiter and the like.
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / --no-paginate \
+		--output json >"$WORK/list.json"
 	json_check "$WORK/list.json" "[p['Prefix'] for p in d['CommonPrefixes']] == ['dir/sub1/', 'dir/sub2/']"
 	json_check "$WORK/list.json" "[o['Key'] for o in d['Contents']] == ['dir/a.txt', 'dir/b.txt']"
 	json_check "$WORK/list.json" "all(o['Size'] == 1 for o in d['Contents'])"
@@ -253,7 +268,7 @@ EOF
 
 t_remove_all() {
 	awscli s3 rm "$S3" --recursive --only-show-errors
-	awscli s3api list-objects-v2 --bucket "$BUCKET" --output json >"$WORK/empty.json"
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --no-paginate --output json >"$WORK/empty.json"
 	# An empty listing is printed as {} or with KeyCount 0 and no Contents.
 	json_check "$WORK/empty.json" "not d.get('Contents') and d.get('KeyCount', 0) == 0"
 }
