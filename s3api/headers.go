@@ -131,6 +131,6 @@ func setObjectHeaders(h http.Header, o blob.ObjectInfo) {
 		}
 	}
 	for k, v := range o.UserMeta {
-		h[http.CanonicalHeaderKey(metaPrefix+k)] = []string{v}
+		h[metaPrefix+k] = []string{v} // lower case, as S3 sends them; clients keep the case they see
 	}
 }

@@ -26,7 +26,7 @@ func parseAuthorization(h string) (authorization, error) {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
 	switch alg {
 	case algorithm:
-	case "AWS", algorithmV4A:
+	case algorithmV4A:
 		return authorization{}, errUnsupportedMechanism()
 	default:
 		return authorization{}, s3err.Newf(s3err.InvalidArgument, "Unsupported Authorization Type").

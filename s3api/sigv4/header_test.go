@@ -269,7 +269,7 @@ func TestAuthorizationHeaderForms(t *testing.T) {
 		code        s3err.Code
 		message     string
 	}{
-		{"sigv2", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=", s3err.InvalidRequest, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."},
+		{"sigv2 without a date", "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=", s3err.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header"},
 		{"sigv4a", "AWS4-ECDSA-P256-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" + day + "/s3/aws4_request, SignedHeaders=host, Signature=00", s3err.InvalidRequest, ""},
 		{"bearer", "Bearer abc", s3err.InvalidArgument, "Unsupported Authorization Type"},
 		{"no signature", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" + day + "/us-east-1/s3/aws4_request, SignedHeaders=host", s3err.AuthorizationHeaderMalformed,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -44,7 +45,7 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields m
 		v4Fields = v4Fields || fields[name] != ""
 	}
 	if !v4Fields && (fields["awsaccesskeyid"] != "" || fields["signature"] != "") {
-		return nil, errUnsupportedMechanism() // Signature Version 2
+		return v.verifyPostPolicyV2(ctx, bucket, fields)
 	}
 	if !v4Fields && policyB64 == "" {
 		return &PostPolicy{MaxSize: -1}, nil
@@ -80,6 +81,39 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields m
 		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", cred.accessKey)
 	}
 
+	return v.checkPostPolicy(bucket, fields, policyB64, cred.accessKey, "x-amz-signature")
+}
+
+// verifyPostPolicyV2 checks a form signed with Signature Version 2 (AWSAccessKeyId,
+// policy, signature = base64(HMAC-SHA1(secret, policy))), which boto3's
+// generate_presigned_post produces by default.
+func (v *Verifier) verifyPostPolicyV2(ctx context.Context, bucket string, fields map[string]string) (*PostPolicy, error) {
+	for _, name := range []string{"awsaccesskeyid", "policy", "signature"} {
+		if fields[name] == "" {
+			return nil, s3err.Newf(s3err.InvalidArgument, "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name).
+				With("ArgumentName", name).With("ArgumentValue", "")
+		}
+	}
+	accessKey := fields["awsaccesskeyid"]
+	want, err := base64.StdEncoding.DecodeString(fields["signature"])
+	if err != nil || len(want) != sha1.Size {
+		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", accessKey)
+	}
+	secret, err := v.secret(ctx, accessKey)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write([]byte(fields["policy"]))
+	if !hmac.Equal(m.Sum(nil), want) {
+		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", accessKey)
+	}
+	return v.checkPostPolicy(bucket, fields, fields["policy"], accessKey, "signature", "awsaccesskeyid")
+}
+
+// checkPostPolicy checks a signed policy's expiry and conditions against the form's
+// fields. Fields named in unsigned, file, policy and x-ignore-* need no condition.
+func (v *Verifier) checkPostPolicy(bucket string, fields map[string]string, policyB64, accessKey string, unsigned ...string) (*PostPolicy, error) {
 	pol, err := parsePolicy(policyB64)
 	if err != nil {
 		return nil, err
@@ -87,7 +121,7 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields m
 	if v.now().After(pol.expiration) {
 		return nil, s3err.Newf(s3err.AccessDenied, "Invalid according to Policy: Policy expired.")
 	}
-	pp := &PostPolicy{AccessKeyID: cred.accessKey, MaxSize: -1, Expiration: pol.expiration}
+	pp := &PostPolicy{AccessKeyID: accessKey, MaxSize: -1, Expiration: pol.expiration}
 	covered := make(map[string]bool)
 	for _, c := range pol.conditions {
 		if c.op == "content-length-range" {
@@ -109,7 +143,7 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields m
 	var extra []string
 	for name := range fields {
 		switch {
-		case name == "x-amz-signature" || name == "file" || name == "policy" || strings.HasPrefix(name, "x-ignore-"):
+		case slices.Contains(unsigned, name) || name == "file" || name == "policy" || strings.HasPrefix(name, "x-ignore-"):
 		case !covered[name]:
 			extra = append(extra, name)
 		}

@@ -2,6 +2,8 @@ package sigv4
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"maps"
@@ -179,7 +181,24 @@ func TestPostPolicyAnonymousAndV2(t *testing.T) {
 		t.Errorf("anonymous form: %+v, %v", pp, err)
 	}
 	_, err = v.VerifyPostPolicy(context.Background(), "b", map[string]string{"key": "k", "awsaccesskeyid": testAccessKey, "signature": "abc=", "policy": docPolicy})
-	wantCode(t, err, s3err.InvalidRequest)
+	wantCode(t, err, s3err.SignatureDoesNotMatch)
+
+	// A Signature Version 2 form, as boto3's generate_presigned_post makes by default.
+	doc := base64.StdEncoding.EncodeToString([]byte(`{"expiration":"` + time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z") +
+		`","conditions":[{"bucket":"b"},["starts-with","$key","up/"],["content-length-range",1,100]]}`))
+	v2 := func(key, secret string) map[string]string {
+		m := hmac.New(sha1.New, []byte(secret))
+		m.Write([]byte(doc))
+		return map[string]string{"key": key, "awsaccesskeyid": testAccessKey, "policy": doc, "signature": base64.StdEncoding.EncodeToString(m.Sum(nil))}
+	}
+	pp, err = v.VerifyPostPolicy(context.Background(), "b", v2("up/file", testSecretKey))
+	if err != nil || pp.AccessKeyID != testAccessKey || pp.MaxSize != 100 {
+		t.Errorf("V2 form: %+v, %v", pp, err)
+	}
+	_, err = v.VerifyPostPolicy(context.Background(), "b", v2("elsewhere", testSecretKey))
+	wantCode(t, err, s3err.AccessDenied)
+	_, err = v.VerifyPostPolicy(context.Background(), "b", v2("up/file", "not the secret"))
+	wantCode(t, err, s3err.SignatureDoesNotMatch)
 	_, err = v.VerifyPostPolicy(context.Background(), "b", map[string]string{"key": "k", "policy": docPolicy})
 	wantCode(t, err, s3err.InvalidArgument)
 }

@@ -61,6 +61,9 @@ type Verifier struct {
 	// Service is the service name requests must be signed for. Default "s3"; the admin
 	// API may use its own.
 	Service string
+	// Domain is the S3 domain of virtual-host-style requests (BUCKET.Domain); Signature
+	// Version 2 signs the bucket as part of the path, so it must know. Empty: path style.
+	Domain string
 	// MaxSkew is how far a request's date may be from the server clock. Default 15m.
 	MaxSkew time.Duration
 	// MaxPresignExpiry is the longest X-Amz-Expires accepted. Default 7 days.
@@ -142,12 +145,14 @@ func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
 	case len(authz) > 1:
 		return nil, s3err.Newf(s3err.InvalidArgument, "Only one Authorization header is allowed.").
 			With("ArgumentName", "Authorization").With("ArgumentValue", authz[0])
+	case len(authz) == 1 && strings.HasPrefix(authz[0], "AWS "):
+		return v.verifyHeaderV2(r, authz[0], query)
 	case len(authz) == 1:
 		return v.verifyHeader(r, authz[0], query)
 	case presigned:
 		return v.verifyPresigned(r, query)
 	case presignedV2:
-		return nil, errUnsupportedMechanism()
+		return v.verifyPresignedV2(r, query)
 	}
 	return &Auth{}, nil
 }

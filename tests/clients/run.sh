@@ -178,10 +178,12 @@ t_multipart_upload() {
 }
 
 t_list_prefix_delimiter() {
-	printf 'a' >"$WORK/small.txt"
+	local k
 	for k in dir/a.txt dir/b.txt dir/sub1/x.txt dir/sub1/deeper/y.txt dir/sub2/z.txt dirx/other.txt top.txt; do
-		awscli s3api put-object --bucket "$BUCKET" --key "$k" --body "$WORK/small.txt" >/dev/null
+		mkdir -p "$(dirname "$WORK/listing/$k")"
+		printf 'a' >"$WORK/listing/$k"
 	done
+	awscli s3 cp "$WORK/listing" "$S3/" --recursive --only-show-errors
 	# --no-paginate: the cli's paginator drops KeyCount, Delimiter and the like.
 	awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / --no-paginate \
 		--output json >"$WORK/list.json"
@@ -193,9 +195,10 @@ t_list_prefix_delimiter() {
 	got="$(awscli s3api list-objects-v2 --bucket "$BUCKET" --prefix dir/ --delimiter / \
 		--query 'CommonPrefixes[].Prefix' --output text)"
 	[[ "$got" == $'dir/sub1/\tdir/sub2/' ]] || { echo "CommonPrefixes via --query: '$got'" >&2; return 1; }
-	awscli s3 rm "$S3/dir/" --recursive --only-show-errors
-	awscli s3 rm "$S3/dirx/other.txt" --only-show-errors
-	awscli s3 rm "$S3/top.txt" --only-show-errors
+	awscli s3 rm "$S3" --recursive --only-show-errors \
+		--exclude '*' --include 'dir/*' --include 'dirx/*' --include top.txt
+	awscli s3api list-objects-v2 --bucket "$BUCKET" --no-paginate --output json >"$WORK/left.json"
+	json_check "$WORK/left.json" "not [o for o in d.get('Contents', []) if o['Key'].startswith(('dir/', 'dirx/', 'top.txt'))]"
 }
 
 t_ranged_get() {
