@@ -27,6 +27,10 @@ const (
 	CmdAccessKeyPut    CommandType = 5
 	CmdAccessKeyDelete CommandType = 6
 	CmdRootKeySet      CommandType = 7
+
+	// 8–10 are the cluster commands (cluster_commands.go); the IAM family starts at 32.
+
+	CmdBucketTagsSet CommandType = 11
 )
 
 // String returns the command's name, for logs.
@@ -46,6 +50,8 @@ func (t CommandType) String() string {
 		return "AccessKeyDelete"
 	case CmdRootKeySet:
 		return "RootKeySet"
+	case CmdBucketTagsSet:
+		return "BucketTagsSet"
 	}
 	if name, ok := clusterCommandNames[t]; ok {
 		return name
@@ -118,6 +124,15 @@ type RootKeySet struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
+// BucketTagsSet replaces a bucket's tags with Tags; empty Tags removes them. The
+// proposer validates them (S3's rules, checkBucketTags): Apply refuses only a
+// bucket that does not exist, with ErrNoSuchBucket. Idempotent, so a retry is a
+// no-op. The tags go with the bucket when it is deleted.
+type BucketTagsSet struct {
+	Bucket string            `json:"bucket"`
+	Tags   map[string]string `json:"tags,omitempty"`
+}
+
 func (ClusterInit) commandType() CommandType     { return CmdClusterInit }
 func (LayoutSet) commandType() CommandType       { return CmdLayoutSet }
 func (BucketCreate) commandType() CommandType    { return CmdBucketCreate }
@@ -125,6 +140,7 @@ func (BucketDelete) commandType() CommandType    { return CmdBucketDelete }
 func (AccessKeyPut) commandType() CommandType    { return CmdAccessKeyPut }
 func (AccessKeyDelete) commandType() CommandType { return CmdAccessKeyDelete }
 func (RootKeySet) commandType() CommandType      { return CmdRootKeySet }
+func (BucketTagsSet) commandType() CommandType   { return CmdBucketTagsSet }
 
 // encodeCommand returns the Raft log entry of c: its type byte, then its JSON.
 func encodeCommand(c command) ([]byte, error) {

@@ -30,6 +30,9 @@ var (
 	ErrNotLeader = errors.New("meta: not the raft leader")
 	// ErrClosed: the Meta was closed.
 	ErrClosed = errors.New("meta: closed")
+	// ErrInvalidTag: PutBucketTags of tags that break S3's rules (see
+	// checkBucketTags); the error says which tag and why.
+	ErrInvalidTag = errors.New("meta: invalid tag")
 )
 
 // codes names every sentinel error for the wire, in the order ErrorCode tries them.
@@ -62,6 +65,7 @@ var codes = []struct {
 	{"UserExpired", ErrUserExpired},
 	{"RootKey", ErrRootKey},
 	{"NoSuchNode", ErrNoSuchNode},
+	{"InvalidTag", ErrInvalidTag},
 }
 
 // ErrorCode returns the stable code of the meta sentinel that err wraps, or "" if it

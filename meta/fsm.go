@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 
@@ -73,6 +74,7 @@ func newFSM() *fsm {
 		CmdAccessKeyPut:    on(f.applyAccessKeyPut),
 		CmdAccessKeyDelete: on(f.applyAccessKeyDelete),
 		CmdRootKeySet:      on(f.applyRootKeySet),
+		CmdBucketTagsSet:   on(f.applyBucketTagsSet),
 
 		// cluster (fsm_cluster.go)
 		CmdLayoutSyncAck: on(f.applyLayoutSyncAck),
@@ -206,6 +208,21 @@ func (f *fsm) applyBucketDelete(c *BucketDelete) error {
 	return nil
 }
 
+func (f *fsm) applyBucketTagsSet(c *BucketTagsSet) error {
+	b, ok := f.st.Buckets[c.Bucket]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoSuchBucket, c.Bucket)
+	}
+	// A new Bucket value with the decoded map, which nothing else holds: values in
+	// the state are never modified in place (see state).
+	b.Tags = nil
+	if len(c.Tags) > 0 {
+		b.Tags = c.Tags
+	}
+	f.st.Buckets[c.Bucket] = b
+	return nil
+}
+
 func (f *fsm) applyAccessKeyPut(c *AccessKeyPut) error {
 	if c.ID == "" || c.User == "" || len(c.Secret) == 0 {
 		return invalidf("access key needs an id, a user and a secret")
@@ -308,17 +325,22 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 
 // Local reads.
 
+// bucket returns a bucket with its own copy of the tags, so that a caller cannot
+// change the state through them.
 func (f *fsm) bucket(name string) (Bucket, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	b, ok := f.st.Buckets[name]
+	b.Tags = maps.Clone(b.Tags)
 	return b, ok
 }
 
+// buckets returns every bucket in name order, each with its own copy of the tags.
 func (f *fsm) buckets() []Bucket {
 	f.mu.RLock()
 	bs := make([]Bucket, 0, len(f.st.Buckets))
 	for _, b := range f.st.Buckets {
+		b.Tags = maps.Clone(b.Tags)
 		bs = append(bs, b)
 	}
 	f.mu.RUnlock()

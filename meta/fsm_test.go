@@ -190,6 +190,7 @@ func TestFSMSnapshotRestore(t *testing.T) {
 		LayoutSet{Version: 3, Nodes: []layout.Node{{ID: "n1", Zone: "a"}, {ID: "n2", Zone: "b", Capacity: 2}, {ID: "n3", Zone: "a"}}},
 		BucketCreate{Name: "a", Owner: "root", Region: "r1", CreatedAt: t0},
 		BucketCreate{Name: "b", Owner: "alice", CreatedAt: t0.Add(time.Hour)},
+		BucketTagsSet{Bucket: "b", Tags: map[string]string{"team": "search", "cost-centre": ""}},
 		AccessKeyPut{ID: "AK", User: "alice", Secret: []byte{sealFormat, 9, 9}, CreatedAt: t0},
 		RootKeySet{ID: "ROOT", Secret: []byte{sealFormat, 8}, CreatedAt: t0},
 	}
@@ -218,11 +219,14 @@ func TestFSMSnapshotRestore(t *testing.T) {
 	f.mu.RLock()
 	want := f.st.clone()
 	f.mu.RUnlock()
-	want.Index = 15
+	want.Index = 16
 	g.mu.RLock()
 	require.Equal(t, want, g.st)
 	g.mu.RUnlock()
-	require.EqualValues(t, 15, g.index())
+	require.EqualValues(t, 16, g.index())
+	b, ok := g.bucket("b")
+	require.True(t, ok)
+	require.Equal(t, map[string]string{"team": "search", "cost-centre": ""}, b.Tags, "tags survive the round trip")
 	require.Equal(t, "c1", g.clusterID())
 	fl, gl := f.currentLayout(), g.currentLayout()
 	require.Equal(t, fl.Version, gl.Version)
@@ -247,7 +251,7 @@ func TestCommandTypesAreStable(t *testing.T) {
 	// The numbers are in every log and snapshot: this test fails if one moves.
 	want := map[CommandType]command{
 		1: ClusterInit{}, 2: LayoutSet{}, 3: BucketCreate{}, 4: BucketDelete{},
-		5: AccessKeyPut{}, 6: AccessKeyDelete{}, 7: RootKeySet{},
+		5: AccessKeyPut{}, 6: AccessKeyDelete{}, 7: RootKeySet{}, 11: BucketTagsSet{},
 		// cluster
 		8: LayoutSyncAck{}, 9: NodeStatusSet{}, 10: RootKeyInit{},
 		// IAM

@@ -43,6 +43,9 @@ type Bucket struct {
 	Owner     string    `json:"owner"`  // the user that created it
 	Region    string    `json:"region"` // its LocationConstraint
 	CreatedAt time.Time `json:"createdAt"`
+	// Tags are the bucket's tags (S3's bucket tagging), set with PutBucketTags; nil
+	// when it has none. CreateBucket ignores them. The map is the caller's copy.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // AccessKey is an access key with its secret in the clear (decrypted for the caller).

@@ -508,4 +508,13 @@ func TestFollowerForwardsAndConfirmsMisses(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoSuchAccessKey)
 	_, err = follower.ReadIndex(ctx)
 	require.ErrorIs(t, err, ErrNotLeader)
+
+	// Bucket tags through the follower: the write is forwarded, and a rejection keeps
+	// its sentinel across the wire.
+	require.NoError(t, follower.PutBucketTags(ctx, "via-follower", map[string]string{"team": "search"}))
+	tags, err := leader.BucketTags(ctx, "via-follower")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"team": "search"}, tags)
+	require.ErrorIs(t, follower.PutBucketTags(ctx, "nowhere", map[string]string{"a": "b"}), ErrNoSuchBucket)
+	require.ErrorIs(t, follower.DeleteBucketTags(ctx, "nowhere"), ErrNoSuchBucket)
 }

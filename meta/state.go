@@ -11,8 +11,9 @@ import (
 // state is the replicated metadata: what the FSM applies commands to and what a
 // snapshot holds. Its JSON tags are the snapshot format: never rename one.
 //
-// Values in the maps are never modified in place (an update stores a new value), so a
-// shallow copy of the maps is a consistent snapshot.
+// Values in the maps are never modified in place (an update stores a new value), nor
+// are maps held by a value (a bucket's Tags), so a shallow copy of the maps is a
+// consistent snapshot.
 type state struct {
 	ClusterID  string                     `json:"clusterId,omitempty"`
 	Layout     *layoutSpec                `json:"layout,omitempty"`

@@ -190,7 +190,7 @@ func TestMalformedXMLBodies(t *testing.T) {
 func TestNotImplementedOperations(t *testing.T) {
 	e := newEnv(t)
 	b := e.bucket("unsupported")
-	_, err := e.s3.GetBucketTagging(e.ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(b)})
+	_, err := e.s3.GetBucketCors(e.ctx, &s3.GetBucketCorsInput{Bucket: aws.String(b)})
 	requireCode(t, err, "NotImplemented")
 	_, err = e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b), VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
 	requireCode(t, err, "NotImplemented")

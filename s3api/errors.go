@@ -44,6 +44,8 @@ func toS3Error(err error, r *request) *s3err.Error {
 	switch {
 	case errors.Is(err, meta.ErrNoSuchBucket):
 		return s3err.New(s3err.NoSuchBucket).WithBucket(bucket)
+	case errors.Is(err, meta.ErrInvalidTag):
+		return s3err.New(s3err.InvalidTag) // parseTagging gives AWS's messages first
 	case errors.Is(err, blob.ErrNoSuchKey):
 		return s3err.New(s3err.NoSuchKey).WithKey(key)
 	case errors.Is(err, blob.ErrNoSuchUpload):

@@ -123,12 +123,16 @@ var unsupported = []string{
 	"accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
 	"legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
 	"ownershipControls", "publicAccessBlock", "replication",
-	"requestPayment", "restore", "retention", "select", "tagging", "torrent", "versions",
+	"requestPayment", "restore", "retention", "select", "torrent", "versions",
 	"website", "attributes", "session", "renameObject",
 }
 
 // bucketOnly names sub-resources of buckets that objects do not have.
 var bucketOnly = []string{"policy", "policyStatus"}
+
+// objectUnsupported names sub-resources Cairn implements for buckets but not yet for
+// objects.
+var objectUnsupported = []string{"tagging"}
 
 // chooseAction maps method, bucket, key and sub-resources to an action.
 func chooseAction(method string, r *request) *Action {
@@ -147,6 +151,11 @@ func chooseAction(method string, r *request) *Action {
 		return chooseBucketAction(method, r)
 	}
 	for _, sub := range bucketOnly {
+		if r.has(sub) {
+			return notImplemented(sub)
+		}
+	}
+	for _, sub := range objectUnsupported {
 		if r.has(sub) {
 			return notImplemented(sub)
 		}
@@ -170,6 +179,8 @@ func chooseBucketAction(method string, r *request) *Action {
 			return actGetBucketPolicy
 		case r.has("policyStatus"):
 			return actGetBucketPolicyStatus
+		case r.has("tagging"):
+			return actGetBucketTagging
 		case r.query.Get("list-type") == "2":
 			return actListObjectsV2
 		default:
@@ -185,6 +196,8 @@ func chooseBucketAction(method string, r *request) *Action {
 			return actPutBucketPolicy
 		case r.has("policyStatus"):
 			return nil
+		case r.has("tagging"):
+			return actPutBucketTagging
 		default:
 			return actCreateBucket
 		}
@@ -194,13 +207,18 @@ func chooseBucketAction(method string, r *request) *Action {
 		switch {
 		case r.has("policy"):
 			return actDeleteBucketPolicy
+		case r.has("tagging"):
+			return actDeleteBucketTagging
 		case r.has("acl"), r.has("policyStatus"), r.has("versioning"), r.has("location"), r.has("uploads"):
 			return nil // never DeleteBucket by mistake
 		}
 		return actDeleteBucket
 	case http.MethodPost:
-		if r.has("delete") {
+		switch {
+		case r.has("delete"):
 			return actDeleteObjects
+		case r.has("tagging"):
+			return nil // never a POST upload by mistake
 		}
 		return actPostObject
 	}
@@ -272,6 +290,9 @@ var (
 	actPutBucketPolicy         = &Action{"PutBucketPolicy", "s3:PutBucketPolicy", (*Server).putBucketPolicy}
 	actDeleteBucketPolicy      = &Action{"DeleteBucketPolicy", "s3:DeleteBucketPolicy", (*Server).deleteBucketPolicy}
 	actGetBucketPolicyStatus   = &Action{"GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", (*Server).getBucketPolicyStatus}
+	actGetBucketTagging        = &Action{"GetBucketTagging", "s3:GetBucketTagging", (*Server).getBucketTagging}
+	actPutBucketTagging        = &Action{"PutBucketTagging", "s3:PutBucketTagging", (*Server).putBucketTagging}
+	actDeleteBucketTagging     = &Action{"DeleteBucketTagging", "s3:PutBucketTagging", (*Server).deleteBucketTagging} // as AWS: no s3:DeleteBucketTagging
 	actListObjects             = &Action{"ListObjects", "s3:ListBucket", (*Server).listObjectsV1}
 	actListObjectsV2           = &Action{"ListObjectsV2", "s3:ListBucket", (*Server).listObjectsV2}
 	actListMultipartUploads    = &Action{"ListMultipartUploads", "s3:ListBucketMultipartUploads", (*Server).listMultipartUploads}

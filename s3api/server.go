@@ -30,6 +30,9 @@ type Metadata interface {
 	BucketPolicy(ctx context.Context, bucket string) (meta.BucketPolicy, error)
 	PutBucketPolicy(ctx context.Context, bucket string, doc []byte) error
 	DeleteBucketPolicy(ctx context.Context, bucket string) error
+	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
+	PutBucketTags(ctx context.Context, bucket string, tags map[string]string) error
+	DeleteBucketTags(ctx context.Context, bucket string) error
 }
 
 // Config configures the S3 API.
@@ -113,6 +116,7 @@ func New(cfg Config, md Metadata, store *blob.Store) (*Server, error) {
 		verifier: &sigv4.Verifier{
 			Credentials: credentials{md},
 			Region:      cfg.Region,
+			Domain:      cfg.Domain,
 			MaxSkew:     15 * time.Minute,
 			Now:         cfg.Now,
 		},

@@ -17,6 +17,8 @@ const (
 	ActionDeleteBucketPolicy         = "s3:DeleteBucketPolicy"
 	ActionGetBucketACL               = "s3:GetBucketAcl"
 	ActionGetBucketVersioning        = "s3:GetBucketVersioning"
+	ActionGetBucketTagging           = "s3:GetBucketTagging"
+	ActionPutBucketTagging           = "s3:PutBucketTagging" // also DeleteBucketTagging, as in AWS
 	ActionGetObject                  = "s3:GetObject"
 	ActionGetObjectVersion           = "s3:GetObjectVersion"
 	ActionGetObjectACL               = "s3:GetObjectAcl"
@@ -76,7 +78,8 @@ func S3Actions() []string {
 		ActionListAllMyBuckets, ActionCreateBucket, ActionDeleteBucket, ActionListBucket,
 		ActionListBucketVersions, ActionGetBucketLocation, ActionListBucketMultipartUploads,
 		ActionGetBucketPolicy, ActionPutBucketPolicy, ActionDeleteBucketPolicy,
-		ActionGetBucketACL, ActionGetBucketVersioning, ActionGetObject, ActionGetObjectVersion,
+		ActionGetBucketACL, ActionGetBucketVersioning, ActionGetBucketTagging,
+		ActionPutBucketTagging, ActionGetObject, ActionGetObjectVersion,
 		ActionGetObjectACL, ActionGetObjectTagging, ActionPutObject, ActionPutObjectTagging,
 		ActionDeleteObject, ActionDeleteObjectVersion, ActionDeleteObjectTagging,
 		ActionAbortMultipartUpload, ActionListMultipartUploadParts,

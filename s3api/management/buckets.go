@@ -37,9 +37,6 @@ func (s *Server) createBucket(c echo.Context) error {
 	if req.Lifecycle != "" {
 		return errorf(NotImplemented, "Lifecycle presets are not implemented by Cairn yet; create the bucket without \"Lifecycle\".")
 	}
-	if len(tags) > 0 && s.tags == nil {
-		return errorf(NotImplemented, "Bucket tags are not stored by this version of Cairn yet; create the bucket without \"Tags\".")
-	}
 	ctx := c.Request().Context()
 	if err := s.ensureAbsent(ctx, name); err != nil {
 		return err
@@ -109,7 +106,8 @@ func (s *Server) makeBucket(ctx context.Context, name string, tags map[string]st
 	}
 	u.add(func(ctx context.Context) error { return s.meta.DeleteGroup(ctx, gname) })
 	if len(tags) > 0 {
-		if err = s.tags.PutBucketTags(ctx, name, tags); err != nil {
+		// Undone with the bucket: its tags go with it.
+		if err = s.meta.PutBucketTags(ctx, name, tags); err != nil {
 			return out, err
 		}
 	}
@@ -166,14 +164,14 @@ func (s *Server) getBucket(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	out := BucketInfo{Tags: []Tag{}}
-	if s.tags != nil {
-		tags, err := s.tags.BucketTags(ctx, b.Name)
-		if err != nil {
-			return err
-		}
-		out.Tags = tagList(tags)
+	tags, err := s.meta.BucketTags(ctx, b.Name)
+	if errors.Is(err, meta.ErrNoSuchBucket) {
+		return errorf(NotFound, "No such bucket: %q.", b.Name) // deleted since s.bucket
 	}
+	if err != nil {
+		return err
+	}
+	out := BucketInfo{Tags: tagList(tags)}
 	if out.Empty, err = s.objects.BucketEmpty(ctx, b.Name); err != nil {
 		return err
 	}
@@ -197,10 +195,11 @@ func (s *Server) updateBucket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.tags == nil {
-		return errorf(NotImplemented, "Bucket tags are not stored by this version of Cairn yet.")
+	err = s.meta.PutBucketTags(c.Request().Context(), b.Name, tags)
+	if errors.Is(err, meta.ErrNoSuchBucket) {
+		return errorf(NotFound, "No such bucket: %q.", b.Name) // deleted since s.bucket
 	}
-	if err := s.tags.PutBucketTags(c.Request().Context(), b.Name, tags); err != nil {
+	if err != nil {
 		return err
 	}
 	s.log.Info("bucket tags replaced", "bucket", b.Name, "tags", len(tags))

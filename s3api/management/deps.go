@@ -9,6 +9,13 @@ import (
 // Metadata is what the management API needs from the cluster metadata; *meta.Meta
 // implements it.
 type Metadata interface {
+	// BucketTags returns a bucket's tags, empty if it has none;
+	// meta.ErrNoSuchBucket if the bucket does not exist.
+	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
+	// PutBucketTags replaces a bucket's tags (S3's rules: up to 50, unique keys); an
+	// empty map removes them. Tags that break the rules: meta.ErrInvalidTag.
+	PutBucketTags(ctx context.Context, bucket string, tags map[string]string) error
+
 	CreateBucket(ctx context.Context, b meta.Bucket) error
 	DeleteBucket(ctx context.Context, name string) error
 	Bucket(ctx context.Context, name string) (meta.Bucket, error)
@@ -42,13 +49,5 @@ type Objects interface {
 	DropBucket(ctx context.Context, bucket string) error
 }
 
-// BucketTagger stores a bucket's tags (S3's bucket tagging: up to 50 tags, unique
-// keys). The metadata implements it once bucket tags live in Raft; until then the
-// calls that set tags answer 501 and GET reports no tags.
-type BucketTagger interface {
-	// BucketTags returns a bucket's tags, empty if it has none;
-	// meta.ErrNoSuchBucket if the bucket does not exist.
-	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
-	// PutBucketTags replaces a bucket's tags; an empty map removes them.
-	PutBucketTags(ctx context.Context, bucket string, tags map[string]string) error
-}
+// The metadata the node wires in must satisfy Metadata.
+var _ Metadata = (*meta.Meta)(nil)

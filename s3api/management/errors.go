@@ -98,7 +98,7 @@ func toError(err error) *Error {
 	switch {
 	case errors.Is(err, meta.ErrNotReady):
 		return newError(ServiceUnavailable)
-	case errors.Is(err, meta.ErrInvalid):
+	case errors.Is(err, meta.ErrInvalid), errors.Is(err, meta.ErrInvalidTag):
 		return errorf(BadRequest, "%s", trimMeta(err))
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return errorf(ServiceUnavailable, "The request did not finish in time; retry.")

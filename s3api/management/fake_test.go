@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type fakeMeta struct {
 	keys     map[string]meta.AccessKey
 	groups   map[string]meta.Group
 	policies map[string]meta.ManagedPolicy
+	tags     map[string]map[string]string // by bucket
 	fail     map[string]bool
 	seq      int
 }
@@ -29,7 +31,8 @@ var errBoom = errors.New("boom: disk on fire at /secret/path")
 func newFakeMeta() *fakeMeta {
 	return &fakeMeta{
 		buckets: map[string]meta.Bucket{}, users: map[string]meta.User{}, keys: map[string]meta.AccessKey{},
-		groups: map[string]meta.Group{}, policies: map[string]meta.ManagedPolicy{}, fail: map[string]bool{},
+		groups: map[string]meta.Group{}, policies: map[string]meta.ManagedPolicy{},
+		tags: map[string]map[string]string{}, fail: map[string]bool{},
 	}
 }
 
@@ -60,6 +63,7 @@ func (f *fakeMeta) DeleteBucket(_ context.Context, name string) error {
 		return meta.ErrNoSuchBucket
 	}
 	delete(f.buckets, name)
+	delete(f.tags, name)
 	return nil
 }
 
@@ -286,28 +290,32 @@ func (f *fakeMeta) DetachGroupPolicy(_ context.Context, group, policy string) er
 	return nil
 }
 
-// taggingMeta adds bucket tags to fakeMeta.
-type taggingMeta struct {
-	*fakeMeta
-	tags map[string]map[string]string
-}
-
-func (t *taggingMeta) BucketTags(ctx context.Context, bucket string) (map[string]string, error) {
-	if _, err := t.Bucket(ctx, bucket); err != nil {
-		return nil, err
+func (f *fakeMeta) BucketTags(_ context.Context, bucket string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.buckets[bucket]; !ok {
+		return nil, meta.ErrNoSuchBucket
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.tags[bucket], nil
+	return maps.Clone(f.tags[bucket]), nil
 }
 
-func (t *taggingMeta) PutBucketTags(ctx context.Context, bucket string, tags map[string]string) error {
-	if _, err := t.Bucket(ctx, bucket); err != nil {
+func (f *fakeMeta) PutBucketTags(_ context.Context, bucket string, tags map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check("PutBucketTags"); err != nil {
 		return err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.tags[bucket] = tags
+	if _, ok := f.buckets[bucket]; !ok {
+		return meta.ErrNoSuchBucket
+	}
+	if len(tags) > meta.MaxBucketTags {
+		return fmt.Errorf("%w: too many", meta.ErrInvalidTag)
+	}
+	if len(tags) == 0 {
+		delete(f.tags, bucket)
+		return nil
+	}
+	f.tags[bucket] = maps.Clone(tags)
 	return nil
 }
 

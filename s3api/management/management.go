@@ -162,7 +162,6 @@ type Server struct {
 	cfg      Config
 	meta     Metadata
 	objects  Objects
-	tags     BucketTagger // nil: the metadata cannot store bucket tags
 	log      *slog.Logger
 	token    [sha256.Size]byte
 	limiter  *limiter
@@ -170,9 +169,7 @@ type Server struct {
 	echo     *echo.Echo
 }
 
-// New returns the management API over the cluster metadata and the object layer. If
-// md also implements BucketTagger, bucket tags are stored; otherwise the calls that
-// set tags answer 501.
+// New returns the management API over the cluster metadata and the object layer.
 func New(cfg Config, md Metadata, objects Objects) (*Server, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -186,7 +183,6 @@ func New(cfg Config, md Metadata, objects Objects) (*Server, error) {
 		token:   sha256.Sum256([]byte(cfg.Token)),
 		limiter: newLimiter(cfg),
 	}
-	s.tags, _ = md.(BucketTagger)
 	if err := s.registerMetrics(cfg.Registerer); err != nil {
 		return nil, err
 	}

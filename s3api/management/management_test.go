@@ -2,6 +2,7 @@ package management
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cairnstore/cairn/meta"
 )
 
 const testToken = "test-management-token-0123456789"
@@ -43,8 +46,9 @@ type harness struct {
 	clock   *clock
 }
 
-func newHarness(t *testing.T, md Metadata, fm *fakeMeta, adjust ...func(*Config)) *harness {
+func newFakeHarness(t *testing.T, adjust ...func(*Config)) *harness {
 	t.Helper()
+	fm := newFakeMeta()
 	h := &harness{t: t, meta: fm, objects: &fakeObjects{full: map[string]bool{}}, clock: &clock{now: time.Unix(1_700_000_000, 0)}}
 	cfg := DefaultConfig()
 	cfg.Token, cfg.S3URL, cfg.Now = testToken, "http://0.0.0.0:9000", h.clock.Now
@@ -53,16 +57,11 @@ func newHarness(t *testing.T, md Metadata, fm *fakeMeta, adjust ...func(*Config)
 	for _, a := range adjust {
 		a(&cfg)
 	}
-	s, err := New(cfg, md, h.objects)
+	s, err := New(cfg, fm, h.objects)
 	require.NoError(t, err)
 	h.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
-}
-
-func newFakeHarness(t *testing.T, adjust ...func(*Config)) *harness {
-	fm := newFakeMeta()
-	return newHarness(t, fm, fm, adjust...)
 }
 
 // do sends a request with the token (unless token is "-") and returns the status,
@@ -228,43 +227,81 @@ func TestFailedCreateLeavesNothingBehind(t *testing.T) {
 	require.Equal(t, InternalError, errorCode(t, body))
 }
 
-func TestTagsNeedTagSupport(t *testing.T) {
+func TestLifecyclePresetsAreNotImplemented(t *testing.T) {
 	h := newFakeHarness(t)
-	status, _, body := h.do(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"b"}]}`)
+	status, _, body := h.do(http.MethodPost, "/v1/s3/cairn/buckets",
+		`{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"b"}],"Lifecycle":"deep-archive"}`)
 	require.Equal(t, http.StatusNotImplemented, status)
 	require.Equal(t, NotImplemented, errorCode(t, body))
 	require.Empty(t, h.meta.buckets)
-	status, _, _ = h.do(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput":{"Bucket":"photos"},"Lifecycle":"deep-archive"}`)
-	require.Equal(t, http.StatusNotImplemented, status)
-
-	status, _, _ = h.do(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput":{"Bucket":"photos"},"Tags":[]}`)
-	require.Equal(t, http.StatusAccepted, status)
-	status, _, body = h.do(http.MethodGet, "/v1/s3/cairn/buckets/photos", "")
-	require.Equal(t, http.StatusOK, status)
-	require.JSONEq(t, `{"Tags":[],"Logging":null,"Empty":true}`, body)
-	status, _, _ = h.do(http.MethodPut, "/v1/s3/cairn/buckets/photos", `{"Tags":[{"Key":"a","Value":"b"}]}`)
-	require.Equal(t, http.StatusNotImplemented, status)
+	require.Empty(t, h.meta.tags)
 }
 
-func TestTagsAreStoredWhenSupported(t *testing.T) {
-	fm := newFakeMeta()
-	tm := &taggingMeta{fakeMeta: fm, tags: map[string]map[string]string{}}
-	h := newHarness(t, tm, fm)
+func TestBucketTags(t *testing.T) {
+	h := newFakeHarness(t)
 	status, _, body := h.do(http.MethodPost, "/v1/s3/cairn/buckets",
 		`{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"CreatedBy","Value":"Big Bird"},{"Key":"Application","Value":"HowToGet"}]}`)
 	require.Equal(t, http.StatusAccepted, status, body)
+	require.Equal(t, map[string]string{"CreatedBy": "Big Bird", "Application": "HowToGet"}, h.meta.tags["photos"])
 	h.objects.full["photos"] = true
 	status, _, body = h.do(http.MethodGet, "/v1/s3/cairn/buckets/photos", "")
 	require.Equal(t, http.StatusOK, status)
 	require.JSONEq(t, `{"Tags":[{"Key":"Application","Value":"HowToGet"},{"Key":"CreatedBy","Value":"Big Bird"}],"Logging":null,"Empty":false}`, body)
 
+	// PUT replaces the whole set.
 	status, _, body = h.do(http.MethodPut, "/v1/s3/cairn/buckets/photos", `{"Tags":[{"Key":"COA","Value":"Take.My.Money.$$$$"}]}`)
 	require.Equal(t, http.StatusOK, status, body)
-	require.Equal(t, map[string]string{"COA": "Take.My.Money.$$$$"}, tm.tags["photos"])
-	status, _, _ = h.do(http.MethodPut, "/v1/s3/cairn/buckets/photos", `{}`)
-	require.Equal(t, http.StatusBadRequest, status, "PUT without Tags")
+	require.JSONEq(t, `{"Tags":[{"Key":"COA","Value":"Take.My.Money.$$$$"}]}`, body)
+	require.Equal(t, map[string]string{"COA": "Take.My.Money.$$$$"}, h.meta.tags["photos"])
+	status, _, body = h.do(http.MethodGet, "/v1/s3/cairn/buckets/photos", "")
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"Tags":[{"Key":"COA","Value":"Take.My.Money.$$$$"}],"Logging":null,"Empty":false}`, body)
+
+	// An empty list removes them.
+	status, _, body = h.do(http.MethodPut, "/v1/s3/cairn/buckets/photos", `{"Tags":[]}`)
+	require.Equal(t, http.StatusOK, status, body)
+	require.JSONEq(t, `{"Tags":[]}`, body)
+	require.NotContains(t, h.meta.tags, "photos")
+	status, _, body = h.do(http.MethodGet, "/v1/s3/cairn/buckets/photos", "")
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"Tags":[],"Logging":null,"Empty":false}`, body)
+
+	for name, req := range map[string]string{
+		"PUT without Tags": `{}`,
+		"duplicate key":    `{"Tags":[{"Key":"a","Value":"x"},{"Key":"a","Value":"y"}]}`,
+		"reserved key":     `{"Tags":[{"Key":"aws:x","Value":"x"}]}`,
+	} {
+		status, _, body = h.do(http.MethodPut, "/v1/s3/cairn/buckets/photos", req)
+		require.Equal(t, http.StatusBadRequest, status, name)
+		require.Equal(t, BadRequest, errorCode(t, body), name)
+	}
 	status, _, _ = h.do(http.MethodPut, "/v1/s3/cairn/buckets/nothere", `{"Tags":[]}`)
 	require.Equal(t, http.StatusNotFound, status)
+
+	// A bucket created without tags has none.
+	status, _, _ = h.do(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput":{"Bucket":"docs"},"Tags":[]}`)
+	require.Equal(t, http.StatusAccepted, status)
+	status, _, body = h.do(http.MethodGet, "/v1/s3/cairn/buckets/docs", "")
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"Tags":[],"Logging":null,"Empty":true}`, body)
+}
+
+func TestFailedTagsUndoTheCreate(t *testing.T) {
+	h := newFakeHarness(t)
+	h.meta.fail["PutBucketTags"] = true
+	status, _, body := h.do(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"b"}]}`)
+	require.Equal(t, http.StatusInternalServerError, status)
+	require.Equal(t, InternalError, errorCode(t, body))
+	require.Empty(t, h.meta.buckets)
+	require.Empty(t, h.meta.policies)
+	require.Empty(t, h.meta.groups)
+}
+
+func TestMetaTagErrorsAreBadRequests(t *testing.T) {
+	e := toError(fmt.Errorf("%w: the key \"aws:x\" starts with the reserved prefix \"aws:\"", meta.ErrInvalidTag))
+	require.NotNil(t, e)
+	require.Equal(t, BadRequest, e.Code)
+	require.Equal(t, `invalid tag: the key "aws:x" starts with the reserved prefix "aws:"`, e.Message)
 }
 
 // testWriter sends log lines to the test's log, shown when it fails.

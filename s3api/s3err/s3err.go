@@ -164,6 +164,7 @@ const (
 	InvalidURI                          Code = "InvalidURI"
 	InvalidPartNumber                   Code = "InvalidPartNumber"
 	MalformedPolicy                     Code = "MalformedPolicy"
+	NoSuchTagSet                        Code = "NoSuchTagSet"
 )
 
 var table = map[Code]APIError{
@@ -234,4 +235,5 @@ var table = map[Code]APIError{
 	InvalidURI:                          {InvalidURI, "Couldn't parse the specified URI.", http.StatusBadRequest},
 	InvalidPartNumber:                   {InvalidPartNumber, "The requested partnumber is not satisfiable", http.StatusRequestedRangeNotSatisfiable},
 	MalformedPolicy:                     {MalformedPolicy, "Policies must be valid JSON and the first byte must be '{'", http.StatusBadRequest},
+	NoSuchTagSet:                        {NoSuchTagSet, "The TagSet does not exist", http.StatusNotFound},
 }

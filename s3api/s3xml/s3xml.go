@@ -4,6 +4,8 @@ package s3xml
 
 import (
 	"encoding/xml"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -309,6 +311,43 @@ type GrantInput struct {
 		EmailAddress string `xml:"EmailAddress"`
 	} `xml:"Grantee"`
 	Permission string `xml:"Permission"`
+}
+
+// Tagging answers GetBucketTagging. It always has a tag: a bucket without tags gets
+// NoSuchTagSet instead.
+type Tagging struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Tagging"`
+	TagSet  []Tag    `xml:"TagSet>Tag"`
+}
+
+// Tag is one tag of a Tagging.
+type Tag struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}
+
+// FromTags returns the Tagging of tags, sorted by key.
+func FromTags(tags map[string]string) Tagging {
+	out := Tagging{TagSet: make([]Tag, 0, len(tags))}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out.TagSet = append(out.TagSet, Tag{Key: k, Value: tags[k]})
+	}
+	return out
+}
+
+// TaggingInput is the body of PutBucketTagging. Its elements are pointers so that
+// a missing TagSet, Key or Value (MalformedXML) is told apart from an empty one.
+type TaggingInput struct {
+	XMLName xml.Name `xml:"Tagging"`
+	TagSet  *struct {
+		Tags []TagInput `xml:"Tag"`
+	} `xml:"TagSet"`
+}
+
+// TagInput is one tag of a TaggingInput.
+type TagInput struct {
+	Key   *string `xml:"Key"`
+	Value *string `xml:"Value"`
 }
 
 // PolicyStatus answers GetBucketPolicyStatus.
