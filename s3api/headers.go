@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/blob/checksum"
 	"github.com/cairnstore/cairn/s3api/s3err"
@@ -133,4 +135,20 @@ func setObjectHeaders(h http.Header, o blob.ObjectInfo) {
 	for k, v := range o.UserMeta {
 		h[metaPrefix+k] = []string{v} // lower case, as S3 sends them; clients keep the case they see
 	}
+}
+
+// checkNewObject runs the checks every request that creates an object shares (PUT,
+// CreateMultipartUpload): the bucket exists, the key and the write options are
+// acceptable. It returns the request's user metadata.
+func (s *Server) checkNewObject(c echo.Context, r *request) (map[string]string, error) {
+	if _, err := s.bucket(c, r); err != nil {
+		return nil, err
+	}
+	if err := checkKey(r.key); err != nil {
+		return nil, err
+	}
+	if err := checkUnsupportedWriteHeaders(c.Request().Header); err != nil {
+		return nil, err
+	}
+	return userMetadata(c.Request().Header)
 }

@@ -23,16 +23,7 @@ const maxCompleteBody = 4 << 20
 
 func (s *Server) createMultipartUpload(c echo.Context, r *request) error {
 	hr := c.Request()
-	if _, err := s.bucket(c, r); err != nil {
-		return err
-	}
-	if err := checkKey(r.key); err != nil {
-		return err
-	}
-	if err := checkUnsupportedWriteHeaders(hr.Header); err != nil {
-		return err
-	}
-	meta, err := userMetadata(hr.Header)
+	meta, err := s.checkNewObject(c, r)
 	if err != nil {
 		return err
 	}
