@@ -42,7 +42,7 @@ func (n *Node) managementAPI() (http.Handler, error) {
 	if r := n.cfg.ManagementRateLimit; r > 0 {
 		mcfg.RateLimit, mcfg.Burst = r, max(1, int(math.Ceil(2*r)))
 	}
-	mcfg.TrustedProxies = n.cfg.TrustedProxies
+	mcfg.TrustedProxies, mcfg.AuditLog = n.cfg.TrustedProxies, n.audit
 	mcfg.Metrics, mcfg.Registerer = n.metricsHandler(), n.metrics.Registerer()
 	mcfg.Logger = n.log
 	api, err := management.New(mcfg, n.meta, n.store)

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -264,4 +267,39 @@ func TestShortManagementTokenIsRefused(t *testing.T) {
 	cfg.S3Addr, cfg.AdminAddr, cfg.RaftAddr, cfg.Logger = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", quietLogger()
 	_, err := node.Start(context.Background(), cfg)
 	require.ErrorContains(t, err, "16 characters")
+}
+
+func TestManagementRequestsAreAudited(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "audit.log")
+	n := nodetest.Start(t, func(c *node.Config) {
+		c.ManagementToken = managementToken
+		c.AuditLog = logPath
+	})
+	m := mgmt{t: t, base: n.AdminURL()}
+	status, body := m.call(http.MethodPost, "/v1/s3/cairn/buckets", `{"BucketInput": {"Bucket": "audited"}}`)
+	require.Equal(t, http.StatusAccepted, status, string(body))
+	status, _ = m.call(http.MethodGet, "/v1/s3/cairn/buckets", "", "wrong-token-wrong-token")
+	require.Equal(t, http.StatusForbidden, status)
+
+	var records []map[string]any
+	require.Eventually(t, func() bool {
+		data, err := os.ReadFile(logPath)
+		if err != nil {
+			return false
+		}
+		records = records[:0]
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) == nil && rec["api"] == "management" {
+				records = append(records, rec)
+			}
+		}
+		return len(records) == 2
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, "POST /v1/s3/:account/buckets", records[0]["action"])
+	require.Equal(t, "allow", records[0]["result"])
+	require.Equal(t, float64(http.StatusAccepted), records[0]["status"])
+	require.Equal(t, "deny", records[1]["result"])
+	data, _ := os.ReadFile(logPath)
+	require.NotContains(t, string(data), managementToken)
 }

@@ -44,7 +44,7 @@ type Record struct {
 	Time time.Time `json:"time"`
 	// RequestID is the request's id, as in the x-amz-request-id response header.
 	RequestID string `json:"requestId"`
-	// API is "s3" or "admin".
+	// API is "s3", "admin" or "management".
 	API string `json:"api"`
 	// Action is the operation, e.g. "GetObject", or "" if the request could not be
 	// resolved into one.

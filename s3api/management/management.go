@@ -8,6 +8,8 @@
 package management
 
 import (
+	"github.com/cairnstore/cairn/s3api/audit"
+
 	"crypto/sha256"
 	"errors"
 	"log/slog"
@@ -68,6 +70,8 @@ type Config struct {
 	// Metrics, when set, is served at GET /v1/s3/metrics (the node's /metrics handler,
 	// with its own bearer token if one is configured). Nil: 404.
 	Metrics http.Handler
+	// AuditLog, when set, receives one record per request (API "management"). Nil: none.
+	AuditLog *audit.Logger
 	// Registerer, when set, receives the API's own request counter
 	// (cairn_management_requests_total).
 	Registerer prometheus.Registerer
