@@ -39,9 +39,16 @@ func catchUp(t testing.TB, n int) time.Duration {
 	wg.Wait()
 
 	c.start(down)
+	b, bench := t.(*testing.B)
+	if bench {
+		b.StartTimer()
+	}
 	start := time.Now()
 	require.NoError(t, down.store.SyncNow(ctx))
 	took := time.Since(start)
+	if bench {
+		b.StopTimer()
+	}
 	for i := range n {
 		key := fmt.Sprintf("obj/%06d", i)
 		_, ok := c.hasRecord(down, "bk", key)
@@ -64,15 +71,15 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		n, n, n/2, took.Round(time.Millisecond), float64(n)/took.Seconds())
 }
 
-// BenchmarkCatchUp reports the time a returning node takes to catch up on 5000
-// objects missed while it was down, per object.
+// BenchmarkCatchUp times the round in which a returning node catches up on 5000
+// objects (5000 records, 2500 blocks) missed while it was down: ns/op is the whole
+// round; ns/object and objects/s per object.
 func BenchmarkCatchUp(b *testing.B) {
 	const n = 5000
 	var total time.Duration
+	b.StopTimer()
 	for range b.N {
-		b.StopTimer()
-		took := catchUp(b, n)
-		total += took
+		total += catchUp(b, n)
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N*n), "ns/object")
 	b.ReportMetric(float64(b.N*n)/total.Seconds(), "objects/s")

@@ -17,14 +17,15 @@ import (
 // The inventory lists the local block files by block partition, for anti-entropy: a
 // round compares digests of these lists with the other owners and exchanges the lists
 // that differ. Walking the block store is the expensive part, so one walk serves
-// many requests, and every block this node stores or removes afterwards (a write, a
-// repair, a sync copy, a hand-off, the garbage collector, a quarantine) is applied to
-// it as it happens, keeping it current without walking again. Each round of this
-// node walks afresh, which also corrects any drift (files changed behind the store's
-// back).
+// many rounds and requests: every block this node stores or removes afterwards (a
+// write, a repair, a sync copy, a hand-off, the garbage collector, a quarantine) is
+// applied to it as it happens, before the write is acknowledged, keeping it current.
+// A walk is redone when the listing is older than inventoryMaxAge, which corrects any
+// drift (files changed behind the store's back), and when the layout version moves
+// past the one the listing was made under.
 
-// inventoryMaxAge is how old a walk may be and still serve a peer's request.
-const inventoryMaxAge = 5 * time.Minute
+// inventoryMaxAge is how old a walk may be and still serve.
+const inventoryMaxAge = time.Hour
 
 // blockInventory is a listing of the local block files by block partition.
 type blockInventory struct {
@@ -86,9 +87,10 @@ func (s *Store) deleteLocalBlockIfOlder(h [32]byte, cutoff time.Time) (bool, err
 }
 
 // inventory returns the listing of the local blocks by block partition of a layout
-// with partitions partitions. Unless fresh, it reuses the current listing if its walk
-// is younger than inventoryMaxAge and was made with the fence at lv or later.
-func (s *Store) inventory(ctx context.Context, partitions int, lv uint64, fresh bool) (*blockInventory, error) {
+// with partitions partitions. It reuses the current listing if its walk is younger
+// than inventoryMaxAge and was made with the fence at lv or later (so that every block
+// admitted under an older version was noted in it: see fence.go).
+func (s *Store) inventory(ctx context.Context, partitions int, lv uint64) (*blockInventory, error) {
 	if partitions < 1 || partitions > 1<<16 || partitions&(partitions-1) != 0 {
 		return nil, fmt.Errorf("%w: %d partitions", index.ErrInvalidKey, partitions)
 	}
@@ -97,7 +99,7 @@ func (s *Store) inventory(ctx context.Context, partitions int, lv uint64, fresh 
 	defer c.walk.Unlock()
 	c.mu.Lock()
 	cur := c.cur
-	if cur != nil && !fresh && cur.partitions == partitions && time.Since(cur.at) < inventoryMaxAge && cur.fence >= lv {
+	if cur != nil && cur.partitions == partitions && time.Since(cur.at) < inventoryMaxAge && cur.fence >= lv {
 		c.mu.Unlock()
 		return cur, nil
 	}

@@ -189,7 +189,7 @@ func (r *localReplica) BlockDigests(ctx context.Context, lv uint64, partitions i
 	if err := r.s.fence.raise(ctx, lv); err != nil {
 		return nil, err
 	}
-	inv, err := r.s.inventory(ctx, partitions, lv, false)
+	inv, err := r.s.inventory(ctx, partitions, lv)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (r *localReplica) BlockDigests(ctx context.Context, lv uint64, partitions i
 }
 
 func (r *localReplica) BlockList(ctx context.Context, partitions, p int) ([][32]byte, error) {
-	inv, err := r.s.inventory(ctx, partitions, 0, false)
+	inv, err := r.s.inventory(ctx, partitions, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -100,8 +100,7 @@ func Open(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Local returns this node's own replica, for the RPC server that lets other nodes
-// reach it.
+// Local returns this node's own replica (the one RPCHandler serves to other nodes).
 func (s *Store) Local() Replica { return s.local }
 
 // Close stops background work, waits for the calls in progress to finish, and closes

@@ -209,7 +209,13 @@ func (s *Store) syncOnce(ctx context.Context) error {
 		blk = s.syncBlocks(ctx, pl)
 	}
 	errs := []error{rec.err, blk.err}
-	synced := rec.synced && blk.synced && rec.err == nil && blk.err == nil
+	// Synced means: for every partition this node owns, it completed exchanges with a
+	// read quorum of the owners of each older layout version in flight (pulledQuorum),
+	// so it holds every write acknowledged under them. Errors with other peers (one
+	// that is down, a hand-off that failed) are reported but do not hold the ack back:
+	// otherwise a dead node could never be removed, since the layout without it would
+	// never finish syncing.
+	synced := rec.synced && blk.synced
 	if synced && slices.ContainsFunc(pl.l.Nodes, func(n layout.Node) bool { return string(n.ID) == s.cfg.NodeID }) {
 		s.sync.mu.Lock()
 		acked := s.sync.acked

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
@@ -19,7 +20,7 @@ import (
 func (s *Store) syncBlocks(ctx context.Context, pl placement) roundResult {
 	var res roundResult
 	n := pl.l.Partitions
-	inv, err := s.inventory(ctx, n, pl.version(), true)
+	inv, err := s.inventory(ctx, n, pl.version())
 	if err != nil {
 		res.err = fmt.Errorf("list the local blocks: %w", err)
 		return res
@@ -202,8 +203,9 @@ func (s *Store) copyBlocks(ctx context.Context, hashes [][32]byte, fn func(conte
 // handOffBlocks pushes the blocks this node holds in block partition q, which it does
 // not own under the newest layout, to every owner of q under the newest layout, and
 // once all of them have every one, removes them here (unless written again since the
-// listing). It returns how many it removed, pushed and could not push.
+// hand-off began). It returns how many it removed, pushed and could not push.
 func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInventory, q int) (removed, pushed, failed int, err error) {
+	began := time.Now()
 	ours := inv.list(q)
 	var mu sync.Mutex
 	var errs []error
@@ -237,7 +239,7 @@ func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInven
 		return 0, pushed, failed + len(ours), errors.Join(errs...)
 	}
 	for _, h := range ours {
-		gone, err := s.deleteLocalBlockIfOlder(h, inv.at)
+		gone, err := s.deleteLocalBlockIfOlder(h, began)
 		if err != nil {
 			return removed, pushed, failed, err
 		}

@@ -233,7 +233,7 @@ func (x *Index) putPart(ctx context.Context, p int, u *Upload, pt Part) (applied
 	return applied, err
 }
 
-// putPartTx stores a part's value at k unless a newer part is there.
+// putPartTx stores a part's value at k unless a newer part (or this one) is there.
 func putPartTx(tx *bolt.Tx, k, v []byte, hlc uint64) (bool, error) {
 	b := tx.Bucket(partsBucket)
 	if old := b.Get(k); old != nil {
@@ -241,8 +241,8 @@ func putPartTx(tx *bolt.Tx, k, v []byte, hlc uint64) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if oldHLC > hlc {
-			return false, nil
+		if oldHLC >= hlc {
+			return false, nil // newer, or this very part
 		}
 	}
 	if err := b.Put(k, v); err != nil {

@@ -147,10 +147,8 @@ func TestClusterLeaderFailover(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, survivors[0].Meta().RemoveNode(ctx, leader.NodeID()))
 	require.False(t, nodetest.LayoutHolds(survivors[0], "node1", "node2", "node3"))
-	without := survivors[0].Meta().Layout().Version // another node's local copy may lag
-	for _, n := range survivors {
-		require.NoError(t, n.Meta().AckLayoutSync(ctx, n.NodeID(), without))
-	}
+	// The survivors sync to the layout without the dead node and ack it by themselves;
+	// the dead node's copies are not needed, the survivors hold a quorum of each.
 	nodetest.WaitFor(t, "the dead node is removed from raft", func() bool {
 		r := roles(t, survivors[1])
 		return len(r) == 3 && r[leader.NodeID()] == meta.RaftNone && countRole(r, meta.RaftLeader, meta.RaftVoter) == 2
@@ -195,13 +193,10 @@ func TestClusterJoinAndDecommission(t *testing.T) {
 	require.Equal(t, meta.RaftNonvoter, r["node4"], "%v", r)
 	require.Equal(t, 3, countRole(r, meta.RaftLeader, meta.RaftVoter), "%v", r)
 
-	// Until every node of the new layout has synced, the old one is still read.
-	layouts := fourth.Meta().Layouts()
-	require.GreaterOrEqual(t, len(layouts), 2)
-	require.Equal(t, l.Version, layouts[0].Version)
-	for _, n := range all {
-		require.NoError(t, n.Meta().AckLayoutSync(ctx, n.NodeID(), l.Version))
-	}
+	// The data plane syncs every node to the new layout and acks it by itself; then the
+	// old layout is no longer read. (While it syncs, both are read: meta's own tests
+	// check that state, where nothing acks behind the test's back.)
+	require.Equal(t, l.Version, fourth.Meta().Layouts()[0].Version)
 	nodetest.WaitFor(t, "old layouts are dropped once synced", func() bool { return len(nodes[2].Meta().Layouts()) == 1 })
 	require.ErrorIs(t, nodes[0].Meta().AckLayoutSync(ctx, "node1", l.Version+100), meta.ErrInvalid)
 
@@ -212,16 +207,13 @@ func TestClusterJoinAndDecommission(t *testing.T) {
 		follower = nodes[1]
 	}
 	require.NoError(t, follower.Meta().RemoveNode(ctx, "node2"))
-	without := follower.Meta().Layout()
+	require.Greater(t, follower.Meta().Layout().Version, l.Version)
 	require.True(t, nodetest.LayoutHolds(follower, "node1", "node3", "node4"))
 	status, err := follower.Meta().NodeStatus("node2")
 	require.NoError(t, err)
-	require.Equal(t, meta.NodeDecommissioning, status)
-	require.Equal(t, 2, len(follower.Meta().Layouts()), "the old layout is still read while data moves off node2")
+	require.Contains(t, []meta.NodeStatus{meta.NodeDecommissioning, meta.NodeRemoved}, status)
 
-	for _, id := range []string{"node1", "node3", "node4"} {
-		require.NoError(t, follower.Meta().AckLayoutSync(ctx, id, without.Version))
-	}
+	// The remaining nodes move node2's data off and ack the new layout by themselves.
 	nodetest.WaitFor(t, "node2 is removed", func() bool {
 		s, err := follower.Meta().NodeStatus("node2")
 		return err == nil && s == meta.NodeRemoved

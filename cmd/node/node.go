@@ -186,9 +186,11 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	bcfg := blob.DefaultConfig()
 	bcfg.NodeID, bcfg.Dir, bcfg.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "blob"), cfg.Logger
+	n.configureBlobCluster(&bcfg)
 	if n.store, err = blob.Open(bcfg); err != nil {
 		return fmt.Errorf("node: open object store: %w", err)
 	}
+	n.serveBlobCluster()
 	scfg := s3api.DefaultConfig()
 	scfg.Region, scfg.Domain, scfg.Logger = cfg.Region, cfg.Domain, cfg.Logger
 	if err := n.configureSecurity(&scfg); err != nil {
