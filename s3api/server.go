@@ -127,6 +127,7 @@ func New(cfg Config, md Metadata, store *blob.Store) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.renderError
 	e.Use(cfg.Middleware...)
+	e.Use(continueEmptyBody)
 	e.Use(s.requestID)
 	if cfg.AuditLog != nil {
 		e.Use(s.audit)

@@ -133,11 +133,11 @@ func BenchmarkPut4KiB(b *testing.B) {
 	reportOps(b)
 }
 
-// BenchmarkGet4KiB reads 4 KiB objects, chosen at random among 1,024, from parallel
+// BenchmarkGet4KiB reads 4 KiB objects, chosen at random among 256, from parallel
 // clients.
 func BenchmarkGet4KiB(b *testing.B) {
 	client, bucket := setup(b)
-	const size, objects = 4 << 10, 1024
+	const size, objects = 4 << 10, 256
 	body := randomBytes(b, size)
 	for i := range objects {
 		stamp(body, uint64(i))

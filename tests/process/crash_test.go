@@ -131,19 +131,31 @@ var bannerURL = regexp.MustCompile(`(?m)^\s*(S3|Admin) endpoint:\s*(http://\S+)\
 // is logged if the test failed.
 func startServer(t *testing.T, dataDir, accessKey, secretKey string) *server {
 	t.Helper()
-	cmd := exec.Command(cairnBin, "server",
+	s := spawn(t, []string{"server",
 		"--data", dataDir,
 		"--s3-addr", "127.0.0.1:0",
 		"--admin-addr", "127.0.0.1:0",
-		"--node-id", "n1")
-	env := []string{"CAIRN_ROOT_ACCESS_KEY=" + accessKey, "CAIRN_ROOT_SECRET_KEY=" + secretKey}
+		"--node-id", "n1"},
+		"CAIRN_ROOT_ACCESS_KEY="+accessKey, "CAIRN_ROOT_SECRET_KEY="+secretKey)
+	s.dataDir = dataDir
+	s.waitReady(t)
+	return s
+}
+
+// spawn starts the binary with args and, of the environment, only env and the
+// variables that do not start with CAIRN_ (so that only what is given here
+// configures it), and returns without waiting for it to be ready. The process is
+// killed when the test ends, and its output is logged if the test failed.
+func spawn(t *testing.T, args []string, env ...string) *server {
+	t.Helper()
+	cmd := exec.Command(cairnBin, args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CAIRN_") { // only the flags given here configure it
+		if !strings.HasPrefix(kv, "CAIRN_") {
 			env = append(env, kv)
 		}
 	}
 	cmd.Env = env
-	s := &server{cmd: cmd, dataDir: dataDir, output: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &server{cmd: cmd, output: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.output, s.output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cairnBin, err)
@@ -155,10 +167,17 @@ func startServer(t *testing.T, dataDir, accessKey, secretKey string) *server {
 	t.Cleanup(func() {
 		s.kill()
 		if t.Failed() {
-			t.Logf("output of server pid %d:\n%s", cmd.Process.Pid, tail(s.output.String(), 150))
+			t.Logf("output of server pid %d (%s):\n%s", cmd.Process.Pid, strings.Join(args, " "), tail(s.output.String(), 150))
 		}
 	})
+	return s
+}
 
+// waitReady waits for the server's banner, reads its S3 and admin endpoints from
+// it, and waits until /health/ready answers 200, failing the test if that takes
+// longer than startTimeout or the process exits.
+func (s *server) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(startTimeout)
 	for {
 		urls := map[string]string{}
@@ -177,7 +196,7 @@ func startServer(t *testing.T, dataDir, accessKey, secretKey string) *server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return
 			}
 		}
 		s.pollOrFail(t, deadline, "/health/ready")
@@ -378,7 +397,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		} else {
 			t.Logf("cycle %d: %d temp files after the kill, none after the restart", cycle, len(leftover))
 		}
-		verify(t, newClient(t, srv.s3URL, accessKey, secretKey), bucket, l, cycle)
+		verify(t, newClient(t, srv.s3URL, accessKey, secretKey), bucket, l, fmt.Sprintf("cycle %d", cycle))
 		if t.Failed() {
 			return
 		}
@@ -523,8 +542,9 @@ func put(ctx context.Context, client *s3.Client, bucket, key, kind string, data 
 // back as its newest acknowledged attempt or a later one (never older, never partial);
 // an unacknowledged key is absent or reads back as one of its attempts; a key checked
 // after an earlier restart and not written since reads the same as then. The listing
-// of the bucket must hold exactly the keys that read back, with their sizes.
-func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, cycle int) {
+// of the bucket must hold exactly the keys that read back, with their sizes. label
+// (e.g. "cycle 2") starts every message.
+func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, label string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -570,7 +590,7 @@ func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, cycle int
 		if r.err != nil {
 			failures++
 			if failures <= 10 {
-				t.Errorf("cycle %d: %s: %v", cycle, r.key, r.err)
+				t.Errorf("%s: %s: %v", label, r.key, r.err)
 			}
 			continue
 		}
@@ -582,8 +602,8 @@ func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, cycle int
 		}
 		if ks.seen != -2 && ks.seen != r.seen {
 			failures++
-			t.Errorf("cycle %d: %s read back as attempt %d after an earlier restart and now as attempt %d (-1: missing)",
-				cycle, r.key, ks.seen, r.seen)
+			t.Errorf("%s: %s read back as attempt %d after an earlier restart and now as attempt %d (-1: missing)",
+				label, r.key, ks.seen, r.seen)
 		}
 		if ks.seen != -2 {
 			older++
@@ -591,21 +611,21 @@ func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, cycle int
 		ks.seen = r.seen
 	}
 	if err := ctx.Err(); err != nil {
-		t.Fatalf("cycle %d: verification did not finish: %v", cycle, err)
+		t.Fatalf("%s: verification did not finish: %v", label, err)
 	}
 	if failures > 10 {
-		t.Errorf("cycle %d: %d keys failed in all", cycle, failures)
+		t.Errorf("%s: %d keys failed in all", label, failures)
 	}
 
 	listed := map[string]int64{}
 	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	for pages := 0; p.HasMorePages(); pages++ {
 		if pages > 1000 {
-			t.Fatalf("cycle %d: listing did not end after %d pages", cycle, pages)
+			t.Fatalf("%s: listing did not end after %d pages", label, pages)
 		}
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			t.Fatalf("cycle %d: ListObjectsV2: %v", cycle, err)
+			t.Fatalf("%s: ListObjectsV2: %v", label, err)
 		}
 		for _, o := range page.Contents {
 			listed[aws.ToString(o.Key)] = aws.ToInt64(o.Size)
@@ -618,19 +638,19 @@ func verify(t *testing.T, client *s3.Client, bucket string, l *ledger, cycle int
 		switch {
 		case ks.seen == -2: // failed above
 		case ks.seen == -1 && ok:
-			t.Errorf("cycle %d: %s is listed (size %d) but GET says it does not exist", cycle, k, size)
+			t.Errorf("%s: %s is listed (size %d) but GET says it does not exist", label, k, size)
 		case ks.seen >= 0 && !ok:
-			t.Errorf("cycle %d: %s reads back but is not listed", cycle, k)
+			t.Errorf("%s: %s reads back but is not listed", label, k)
 		case ks.seen >= 0 && size != ks.attempts[ks.seen].size:
-			t.Errorf("cycle %d: %s is listed with size %d; it reads back as attempt %d of %d bytes",
-				cycle, k, size, ks.seen, ks.attempts[ks.seen].size)
+			t.Errorf("%s: %s is listed with size %d; it reads back as attempt %d of %d bytes",
+				label, k, size, ks.seen, ks.attempts[ks.seen].size)
 		}
 	}
 	for k, size := range listed {
-		t.Errorf("cycle %d: listing holds %s (size %d), which was never written", cycle, k, size)
+		t.Errorf("%s: listing holds %s (size %d), which was never written", label, k, size)
 	}
-	t.Logf("cycle %d: verified %d keys (%d acknowledged, %d present, %d checked before), listing consistent",
-		cycle, len(keys), ackedKeys, present, older)
+	t.Logf("%s: verified %d keys (%d acknowledged, %d present, %d checked before), listing consistent",
+		label, len(keys), ackedKeys, present, older)
 }
 
 // readBack reads key and returns the index of the attempt it matches, or -1 if it does
