@@ -6,7 +6,7 @@ BIN      := bin/cairn
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: build run test test-go test-clients vet fmt bench soak clean
+.PHONY: build run cluster test test-go test-clients vet fmt bench soak clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cairn
@@ -14,6 +14,11 @@ build:
 # Start one node with its data under ./data, S3 on 127.0.0.1:9000 and admin on :9001.
 run: build
 	$(BIN) server --data ./data --s3-addr 127.0.0.1:9000 --admin-addr 127.0.0.1:9001
+
+# Start a 3-node cluster on loopback (S3 on 127.0.0.1:9000, :9010, :9020; data under
+# ./data/cluster); Ctrl-C stops it. See deploy/local-cluster.sh.
+cluster: build
+	bash deploy/local-cluster.sh
 
 # Every test: vet, the Go unit and integration tests, then the aws cli and boto3 tests.
 test: vet test-go test-clients

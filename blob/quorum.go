@@ -47,6 +47,10 @@ func writeQuorum(ctx context.Context, timeout time.Duration, owners []owner, nee
 		}
 		return nil
 	}
+	// The calls outlive the request: once need owners answered, the handler returns and
+	// net/http cancels ctx, which would cut off the remaining owners' copies (they would
+	// wait for anti-entropy). Each call is still bounded by timeout.
+	detached := context.WithoutCancel(ctx)
 	results := make(chan error, len(owners))
 	var wg sync.WaitGroup
 	for _, o := range owners {
@@ -55,7 +59,7 @@ func writeQuorum(ctx context.Context, timeout time.Duration, owners []owner, nee
 			continue
 		}
 		wg.Go(func() {
-			err := call(o.rep)
+			_, err := bounded(detached, timeout, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx, o.rep) })
 			if err != nil {
 				err = fmt.Errorf("node %s: %w", o.id, err)
 			}
@@ -71,7 +75,12 @@ func writeQuorum(ctx context.Context, timeout time.Duration, owners []owner, nee
 	var errs []error
 	ok := 0
 	for range owners {
-		err := <-results
+		var err error
+		select {
+		case err = <-results:
+		case <-ctx.Done(): // the client gave up: stop waiting; the calls finish on their own
+			return quorumErr(ctx, ok, need, errs)
+		}
 		if err == nil {
 			ok++
 			if ok >= need {

@@ -56,7 +56,9 @@ func ClusterConfig(t testing.TB, id string) node.Config {
 			Capacity:      1,
 			Timings:       ClusterTimings(),
 		},
-		ShutdownTimeout: 5 * time.Second,
+		// Above net/http's 5 s grace for connections that never sent a request, which
+		// Shutdown waits out; at 5 s a client's unused connection failed Close.
+		ShutdownTimeout: 10 * time.Second,
 	}
 }
 
