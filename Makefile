@@ -34,8 +34,13 @@ test-go:
 test-clients: build
 	bash tests/clients/run.sh
 
+# The standard suite against a fresh node (written into docs/benchmarks.md between the
+# bench markers), then a fresh 3-node cluster against a fresh single node (written
+# between the bench-cluster markers). About 12 minutes; needs curl and jq.
 bench: build
 	bash bench/run-suite.sh
+	bash bench/cluster-suite.sh > bin/bench-cluster.md
+	bash bench/write-section.sh bench-cluster docs/benchmarks.md bin/bench-cluster.md
 
 clean:
 	rm -rf bin
