@@ -26,6 +26,7 @@ type Store struct {
 	log    *slog.Logger
 	blocks *block.Store
 	idx    *index.Index
+	counts countsCache
 	local  *localReplica
 	bufs   sync.Pool // *[]byte of BlockSize, for uploads in flight
 	pins   pinSet

@@ -27,9 +27,9 @@ func (s *adminStats) NodeStats(ctx context.Context, nodes []meta.NodeInfo) map[s
 	client := s.n.RPCClient()
 	for _, info := range nodes {
 		if info.ID == s.n.cfg.NodeID {
-			st, err := s.local()
+			st, err := s.local(ctx)
 			if err != nil {
-				s.n.log.Warn("cannot measure the data directory", "error", err)
+				s.n.log.Warn("cannot measure this node", "error", err)
 				continue
 			}
 			mu.Lock()
@@ -57,16 +57,21 @@ func (s *adminStats) NodeStats(ctx context.Context, nodes []meta.NodeInfo) map[s
 	return out
 }
 
-// local measures this node: the file system of its data directory and the object
-// layer's anti-entropy status. Object and block counts are -1 (unknown) until the
-// object layer keeps them without a full walk.
-func (s *adminStats) local() (admin.NodeStats, error) {
+// local measures this node: the file system of its data directory, its local object
+// and block counts (at most a minute old: blob.Store.Counts) and the object layer's
+// anti-entropy status.
+func (s *adminStats) local(ctx context.Context) (admin.NodeStats, error) {
 	total, free, used, err := diskUsage(s.n.cfg.DataDir)
 	if err != nil {
 		return admin.NodeStats{}, err
 	}
+	counts, err := s.n.store.Counts(ctx)
+	if err != nil {
+		return admin.NodeStats{}, err
+	}
 	return admin.NodeStats{
-		DiskTotalBytes: total, DiskFreeBytes: free, DiskUsedBytes: used, Objects: -1, Blocks: -1,
+		DiskTotalBytes: total, DiskFreeBytes: free, DiskUsedBytes: used,
+		Objects: counts.Objects, Blocks: counts.Blocks,
 		Repair: repairOf(s.n.store.SyncStatus()),
 	}, nil
 }
@@ -74,7 +79,7 @@ func (s *adminStats) local() (admin.NodeStats, error) {
 // rpcHandler answers statsRPCPath with this node's figures.
 func (s *adminStats) rpcHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, err := s.local()
+		st, err := s.local(r.Context())
 		if err != nil {
 			transport.WriteError(w, http.StatusInternalServerError, "InternalError", err.Error())
 			return
