@@ -115,15 +115,7 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 // are included (Deleted set): the caller merges owners' answers before dropping them.
 // All partitions are read in one transaction.
 func (x *Index) ListUploads(ctx context.Context, ps []int, q ListQuery) ([]UploadBatch, error) {
-	if !validName(q.Bucket) {
-		return nil, ErrInvalidKey
-	}
-	for _, p := range ps {
-		if p < 0 || p > 0xffff {
-			return nil, ErrInvalidKey
-		}
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkListQuery(ctx, ps, q); err != nil {
 		return nil, err
 	}
 	out := make([]UploadBatch, len(ps))

@@ -84,15 +84,7 @@ func (x *Index) GetRecord(ctx context.Context, p int, bucket, key string) (Recor
 // merges owners' answers by last write wins before dropping them. Only record headers
 // are decoded. All partitions are read in one transaction.
 func (x *Index) List(ctx context.Context, ps []int, q ListQuery) ([]EntryBatch, error) {
-	if !validName(q.Bucket) {
-		return nil, ErrInvalidKey
-	}
-	for _, p := range ps {
-		if p < 0 || p > 0xffff {
-			return nil, ErrInvalidKey
-		}
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkListQuery(ctx, ps, q); err != nil {
 		return nil, err
 	}
 	out := make([]EntryBatch, len(ps))
@@ -144,4 +136,18 @@ func listPartition(c *bolt.Cursor, p int, q ListQuery, b *EntryBatch) error {
 		last = append(last[:0], key...)
 	}
 	return nil
+}
+
+// checkListQuery refuses a listing of an invalid bucket name or partition number, and
+// one whose context has ended.
+func checkListQuery(ctx context.Context, ps []int, q ListQuery) error {
+	if !validName(q.Bucket) {
+		return ErrInvalidKey
+	}
+	for _, p := range ps {
+		if p < 0 || p > 0xffff {
+			return ErrInvalidKey
+		}
+	}
+	return ctx.Err()
 }
