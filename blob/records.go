@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
@@ -18,41 +17,16 @@ const repairTimeout = time.Minute
 // putRecord writes a version record to a write quorum of its partition's owners in the
 // newest layout.
 //
-// A write that fails its quorum is retracted: once every owner's call has returned
-// (each is bounded by RPCTimeout), the owners that did store the record are asked to
-// remove exactly that version, so that a write the client was told failed does not
-// surface later through anti-entropy. This is best effort (an owner that dies between
-// storing and retracting keeps it, and a read in between may have copied it): S3 calls
-// a failed write's outcome indeterminate. It is never a torn object: the record is
-// written only after its blocks are durable on a write quorum.
+// A write that fails its quorum is not undone: the owners that stored it keep it, and
+// anti-entropy may spread it, so the write can surface later. S3 calls a failed
+// write's outcome indeterminate, and it is never a torn object: the record is written
+// only after its blocks are durable on a write quorum. (Undoing it is unsafe: an owner
+// keeps only the newest record of a key, so on that owner the failed write has
+// replaced the previous, acknowledged version, and removing it would lose that one.)
 func (s *Store) putRecord(ctx context.Context, pl placement, p int, r index.Record) error {
-	var mu sync.Mutex
-	var stored []Replica
-	finished := make(chan struct{})
-	err := writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
-		err := rep.PutRecord(ctx, pl.version(), p, r)
-		if err == nil {
-			mu.Lock()
-			stored = append(stored, rep)
-			mu.Unlock()
-		}
-		return err
-	}, func() { close(finished) })
-	if err == nil {
-		return nil
-	}
-	<-finished
-	v := index.VersionStamp{Bucket: r.Bucket, Key: r.Key, HLC: r.HLC, Node: r.Node, Tombstone: r.Tombstone}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RPCTimeout)
-	defer cancel()
-	mu.Lock()
-	defer mu.Unlock()
-	for _, rep := range stored {
-		if rerr := rep.Retract(rctx, p, v); rerr != nil {
-			s.log.Warn("failed write not retracted", "bucket", r.Bucket, "key", r.Key, "hlc", r.HLC, "error", rerr)
-		}
-	}
-	return err
+	return writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
+		return rep.PutRecord(ctx, pl.version(), p, r)
+	}, nil)
 }
 
 // getRecord reads the newest record of a key from a read quorum of its partition's

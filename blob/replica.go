@@ -30,9 +30,6 @@ type Replica interface {
 	GetBlock(ctx context.Context, hash [32]byte) ([]byte, error)
 	// PutRecord stores a version record by last write wins.
 	PutRecord(ctx context.Context, lv uint64, p int, r index.Record) error
-	// Retract removes the version v names if it is still there as named: the undoing
-	// of a write that failed its quorum.
-	Retract(ctx context.Context, p int, v index.VersionStamp) error
 	// GetRecord returns the newest record of a key, tombstones included.
 	GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error)
 	// ListRecords returns, for each partition in ps (in that order), a batch of the
@@ -122,11 +119,6 @@ func (r *localReplica) PutRecord(ctx context.Context, lv uint64, p int, rec inde
 		_, err := r.idx.PutRecord(ctx, p, rec)
 		return err
 	})
-}
-
-func (r *localReplica) Retract(ctx context.Context, p int, v index.VersionStamp) error {
-	_, err := r.idx.Forget(ctx, p, index.Summary{Versions: []index.VersionStamp{v}})
-	return err
 }
 
 func (r *localReplica) GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error) {

@@ -219,14 +219,6 @@ func rpcOps() map[string]rpcOp {
 			}
 			return nil, r.PutRecord(ctx, lv, p, rec)
 		},
-		"record/retract": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
-			var p int
-			var v index.VersionStamp
-			if err := decode(body, func(d *dec) { p, v = d.int(), d.versionStamp() }); err != nil {
-				return nil, err
-			}
-			return nil, r.Retract(ctx, p, v)
-		},
 		"record/get": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var p int
 			var bucket, key string

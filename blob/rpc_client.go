@@ -116,13 +116,6 @@ func (r *remoteReplica) PutRecord(ctx context.Context, lv uint64, p int, rec ind
 	return r.callDecode(ctx, "record/put", versionQuery(lv), &e, nil)
 }
 
-func (r *remoteReplica) Retract(ctx context.Context, p int, v index.VersionStamp) error {
-	var e enc
-	e.int(p)
-	e.versionStamp(&v)
-	return r.callDecode(ctx, "record/retract", nil, &e, nil)
-}
-
 func (r *remoteReplica) GetRecord(ctx context.Context, p int, bucket, key string) (rec index.Record, err error) {
 	var e enc
 	e.int(p)
