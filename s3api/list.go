@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
@@ -51,17 +52,17 @@ func (p listParams) encoder() func(string) string {
 	return func(s string) string { return s }
 }
 
-// list runs one listing page; a page of zero keys asks for nothing.
-func (s *Server) list(c echo.Context, r *request, p listParams, after string) (blob.ListResult, error) {
-	if _, err := s.bucket(c, r); err != nil {
-		return blob.ListResult{}, err
+// list runs one listing page and returns it with the bucket; a page of zero keys asks
+// for nothing.
+func (s *Server) list(c echo.Context, r *request, p listParams, after string) (meta.Bucket, blob.ListResult, error) {
+	b, err := s.bucket(c, r)
+	if err != nil || p.maxKeys == 0 {
+		return b, blob.ListResult{}, err
 	}
-	if p.maxKeys == 0 {
-		return blob.ListResult{}, nil
-	}
-	return s.store.ListObjects(c.Request().Context(), blob.ListInput{
+	res, err := s.store.ListObjects(c.Request().Context(), blob.ListInput{
 		Bucket: r.bucket, Prefix: p.prefix, Delimiter: p.delimiter, After: after, Limit: p.maxKeys,
 	})
+	return b, res, err
 }
 
 func listedObject(o blob.ObjectInfo, enc func(string) string, withOwner bool, user string) s3xml.Object {
@@ -97,11 +98,10 @@ func (s *Server) listObjectsV1(c echo.Context, r *request) error {
 		return err
 	}
 	marker := r.query.Get("marker")
-	res, err := s.list(c, r, p, marker)
+	b, res, err := s.list(c, r, p, marker)
 	if err != nil {
 		return err
 	}
-	b, _ := s.bucket(c, r)
 	enc := p.encoder()
 	out := s3xml.ListBucketResult{
 		Name: r.bucket, Prefix: enc(p.prefix), Marker: enc(marker), MaxKeys: p.maxKeys,
@@ -132,11 +132,10 @@ func (s *Server) listObjectsV2(c echo.Context, r *request) error {
 		}
 		after = string(decoded)
 	}
-	res, err := s.list(c, r, p, after)
+	b, res, err := s.list(c, r, p, after)
 	if err != nil {
 		return err
 	}
-	b, _ := s.bucket(c, r)
 	enc := p.encoder()
 	out := s3xml.ListBucketResultV2{
 		Name: r.bucket, Prefix: enc(p.prefix), StartAfter: enc(startAfter), ContinuationToken: token,
