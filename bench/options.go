@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cairnstore/cairn/s3url"
 )
 
 // Workload names what a run does; each operation of a run is one S3 request (one
@@ -345,51 +346,10 @@ func validateBucketName(b string) error {
 }
 
 // SplitEndpointCredentials validates an endpoint URL and splits off credentials
-// given as its user info: "http://KEY:SECRET@host:9000" yields "http://host:9000",
-// "KEY" and "SECRET". The URL must be http or https with a host and no path,
-// query or fragment.
+// given as its user info (see s3url.Split).
 func SplitEndpointCredentials(raw string) (endpoint, accessKey, secretKey string, err error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "", "", "", fmt.Errorf("bad URL %q: %v", redactURL(raw), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", "", "", fmt.Errorf("bad URL %q: scheme must be http or https", redactURL(raw))
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return "", "", "", fmt.Errorf("bad URL %q: no host", redactURL(raw))
-	}
-	if p := u.Port(); p != "" {
-		if n, perr := strconv.Atoi(p); perr != nil || n < 1 || n > 65535 {
-			return "", "", "", fmt.Errorf("bad URL %q: bad port %q", redactURL(raw), p)
-		}
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", "", "", fmt.Errorf("bad URL %q: must not have a path, query or fragment", redactURL(raw))
-	}
-	if u.User != nil {
-		accessKey = u.User.Username()
-		secretKey, _ = u.User.Password()
-		if accessKey == "" || secretKey == "" {
-			return "", "", "", fmt.Errorf("bad URL %q: user info must be ACCESS_KEY:SECRET_KEY", redactURL(raw))
-		}
-	}
-	return u.Scheme + "://" + u.Host, accessKey, secretKey, nil
+	return s3url.Split(raw)
 }
 
 // redactURL hides the secret of a URL's user info, for messages and reports.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		if i := strings.LastIndex(raw, "@"); i >= 0 {
-			if j := strings.Index(raw, "://"); j >= 0 && j < i {
-				return raw[:j+3] + "REDACTED@" + raw[i+1:]
-			}
-		}
-		return raw
-	}
-	if _, hasSecret := u.User.Password(); hasSecret {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
-}
+func redactURL(raw string) string { return s3url.Redact(raw) }

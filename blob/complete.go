@@ -23,6 +23,41 @@ import (
 // lists end to end. Once its record is committed the upload and its part records are
 // deleted; parts uploaded but not listed become garbage.
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error) {
+	return s.CompleteUploadVersioned(ctx, bucket, key, uploadID, parts, Unversioned)
+}
+
+// CompleteUploadVersioned is CompleteUpload in a bucket whose versioning state is v:
+// Enabled makes the object a new version, otherwise it replaces the null version.
+func (s *Store) CompleteUploadVersioned(ctx context.Context, bucket, key, uploadID string, parts []CompletePart, v Versioning) (ObjectInfo, error) {
+	return s.Complete(ctx, CompleteInput{Bucket: bucket, Key: key, UploadID: uploadID, Parts: parts, Versioning: v})
+}
+
+// CompleteInput is one CompleteMultipartUpload.
+type CompleteInput struct {
+	Bucket     string
+	Key        string
+	UploadID   string
+	Parts      []CompletePart
+	Versioning Versioning // the bucket's: Enabled makes the object a new version
+	// DefaultRetention is the bucket's default retention (Mode and RetainUntil),
+	// given to the object if its upload named none.
+	DefaultRetention ObjectLock
+	// Expected is the whole object's checksum the client sent with the completion
+	// (x-amz-checksum-<alg>; a composite value may end in "-<parts>"); when set, a
+	// different computed checksum is ErrBadDigest and nothing is committed.
+	Expected checksum.Checksum
+	// ExpectedSize, when set, is the object size the client expects
+	// (x-amz-mp-object-size); a different total is ErrSizeMismatch.
+	ExpectedSize *int64
+	// Cond, if not nil, makes the completion conditional (If-None-Match, If-Match).
+	Cond *Condition
+	// Origin is where site sync brought the object from, as PutInput's.
+	Origin Origin
+}
+
+// Complete is CompleteUpload with every option.
+func (s *Store) Complete(ctx context.Context, in CompleteInput) (ObjectInfo, error) {
+	bucket, key, uploadID, parts, v := in.Bucket, in.Key, in.UploadID, in.Parts, in.Versioning
 	if err := s.enter(); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -92,29 +127,49 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	var sealed []byte
+	if up.Encrypted {
+		// Each part has its own data key, kept in the object's part list.
+		for _, pi := range infos {
+			if pi.Sealed == nil {
+				return ObjectInfo{}, fmt.Errorf("%w: part %d of an encrypted upload has no data key", ErrCorrupt, pi.PartNumber)
+			}
+		}
+		sealed = perPartKeys
+	}
 	var size int64
 	var blocks []index.BlockRef
 	for _, sp := range chosen {
 		size += sp.Size
 		blocks = append(blocks, sp.Blocks...)
 	}
+	if err := checkExpected(in, sum, size); err != nil {
+		return ObjectInfo{}, err
+	}
 	// The blocks move from the part records to the object's record: pinned so that a
 	// collection whose mark falls between the two commits does not miss them.
 	hashes := refHashes(blocks)
 	s.pins.pin(hashes...)
 	defer s.pins.unpin(hashes...)
+	lock := up.Lock
+	if lock.Mode == "" {
+		lock.Mode, lock.RetainUntil = in.DefaultRetention.Mode, in.DefaultRetention.RetainUntil
+	}
 	rec := index.Record{
 		Bucket: bucket,
 		Key:    key,
-		HLC:    uint64(s.cfg.Clock.Now()),
+		HLC:    uint64(s.writeTime(in.Origin)),
 		Node:   s.cfg.NodeID,
 		Size:   size,
 		ETag:   etag,
-		Meta:   encodeObjectMeta(objectMeta{Headers: up.Headers, UserMeta: up.UserMeta, Checksum: sum}),
+		Meta:   encodeObjectMeta(objectMeta{Headers: up.Headers, UserMeta: up.UserMeta, Checksum: sum, Tags: up.Tags, Lock: lock, Origin: in.Origin, SSE: sealed}),
 		Parts:  mustJSON(infos),
 		Blocks: blocks,
+
+		Versioned: v == VersioningEnabled,
 	}
-	if err := s.putRecord(ctx, pl, pl.l.ObjectPartition(bucket, key), rec); err != nil {
+	// A condition that fails leaves the upload as it was.
+	if err := s.commit(ctx, pl, pl.l.ObjectPartition(bucket, key), &rec, in.Cond); err != nil {
 		return ObjectInfo{}, err
 	}
 	// The object is complete; an upload left behind by a failure here is only listed
@@ -123,6 +178,23 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 		s.log.Warn("completed upload not deleted", "bucket", bucket, "key", key, "upload_id", uploadID, "error", err)
 	}
 	return infoFromRecord(&rec)
+}
+
+// checkExpected compares the object a completion would commit with what the client
+// said to expect of it.
+func checkExpected(in CompleteInput, sum checksum.Checksum, size int64) error {
+	if in.ExpectedSize != nil && *in.ExpectedSize != size {
+		return fmt.Errorf("%w: the parts add up to %d bytes, x-amz-mp-object-size says %d", ErrSizeMismatch, size, *in.ExpectedSize)
+	}
+	if in.Expected.IsZero() {
+		return nil
+	}
+	want, wantParts, _ := strings.Cut(in.Expected.Value, "-")
+	got, gotParts, _ := strings.Cut(sum.Value, "-")
+	if in.Expected.Algorithm != sum.Algorithm || want != got || (wantParts != "" && gotParts != "" && wantParts != gotParts) {
+		return fmt.Errorf("%w: the %s you specified did not match the calculated checksum", ErrBadDigest, in.Expected.Algorithm)
+	}
+	return nil
 }
 
 // multipartETag is the S3 multipart ETag: the hex MD5 of the parts' binary MD5s

@@ -32,7 +32,7 @@ func TestCountsAreLocalCopiesAndCached(t *testing.T) {
 	again, err := s.Counts(ctx)
 	require.NoError(t, err)
 	require.Equal(t, c, again)
-	now = now.Add(countsMaxAge)
+	now = now.Add(DefaultConfig().UsageMaxAge)
 	fresh, err := s.Counts(ctx)
 	require.NoError(t, err)
 	require.Equal(t, int64(3), fresh.Objects)

@@ -17,6 +17,7 @@ func gcStore(t *testing.T) (*Store, *fakeClock) {
 	clock := newFakeClock()
 	cfg := testConfig(t)
 	cfg.Now = clock.Now
+	cfg.GCGrace, cfg.OrphanGrace = time.Hour, time.Hour
 	return openStore(t, cfg), clock
 }
 
@@ -84,7 +85,9 @@ func TestGCKeepsOpenedObjectReadableForGrace(t *testing.T) {
 	require.Zero(t, collect(t, s), "just unreferenced: the grace period starts now")
 	read := func() ([]byte, error) {
 		r, err := o.NewReader(ctx, 0, -1)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err // the first block is read before NewReader returns
+		}
 		defer r.Close()
 		return io.ReadAll(r)
 	}

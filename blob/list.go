@@ -74,27 +74,28 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 	}
 	m, err := newMerger(ctx, pl.l.Partitions, startPosition(in.After, in.Prefix, in.Delimiter),
 		firstBatch(limit, pl.l.Partitions), s.fetchRecords(pl, in.Bucket, in.Prefix),
-		func(e index.Entry) string { return e.Key },
-		func(e index.Entry) index.Position { return index.Position{After: e.Key} })
+		func(r keyRun) string { return r.Key },
+		func(r keyRun) index.Position { return index.Position{After: r.Key} })
 	if err != nil {
 		return ListResult{}, err
 	}
 	var res ListResult
 	count := 0
 	for {
-		e, ok, err := m.peek(ctx)
+		r, ok, err := m.peek(ctx)
 		if err != nil {
 			return ListResult{}, err
 		}
 		if !ok {
 			break
 		}
-		if count == limit && !e.Tombstone {
+		e, visible := r.current()
+		if count == limit && visible {
 			res.IsTruncated = true
 			break
 		}
 		m.pop()
-		if e.Tombstone {
+		if !visible {
 			continue
 		}
 		if cp := commonPrefix(e.Key, in.Prefix, in.Delimiter); cp != "" {
@@ -115,10 +116,40 @@ func (s *Store) ListObjects(ctx context.Context, in ListInput) (ListResult, erro
 	return res, nil
 }
 
-// fetchRecords returns the fetchFunc of a bucket listing: batches from a read quorum
-// of each partition's owners, merged by last write wins.
-func (s *Store) fetchRecords(pl placement, bucket, prefix string) fetchFunc[index.Entry] {
-	return func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[index.Entry], error) {
+// keyRun is what the owners of a key's partition listed of it: per owner, its records
+// newest first down to the first that is not a tombstone, all together.
+type keyRun struct {
+	Key     string
+	Entries []index.Entry
+}
+
+// current returns the key's current version, and false if it has none or it is a
+// delete marker (the key is not listed).
+func (r *keyRun) current() (index.Entry, bool) {
+	live := liveVersions(mergeSlots(r.Entries))
+	if len(live) == 0 || live[0].DeleteMarker {
+		return index.Entry{}, false
+	}
+	return live[0], true
+}
+
+// runs groups a batch of entries, in key order, into one run per key.
+func runs(entries []index.Entry) []keyRun {
+	var out []keyRun
+	for _, e := range entries {
+		if n := len(out); n > 0 && out[n-1].Key == e.Key {
+			out[n-1].Entries = append(out[n-1].Entries, e)
+			continue
+		}
+		out = append(out, keyRun{Key: e.Key, Entries: []index.Entry{e}})
+	}
+	return out
+}
+
+// fetchRecords returns the fetchFunc of a bucket listing: batches of key runs from a
+// read quorum of each partition's owners, united key by key.
+func (s *Store) fetchRecords(pl placement, bucket, prefix string) fetchFunc[keyRun] {
+	return func(ctx context.Context, ps []int, pos index.Position, limit int) ([]batch[keyRun], error) {
 		q := index.ListQuery{Bucket: bucket, Prefix: prefix, Pos: pos, Limit: limit}
 		answers, err := listQuorum(ctx, s, pl, ps, func(ctx context.Context, rep Replica, ps []int) ([]index.EntryBatch, error) {
 			return rep.ListRecords(ctx, ps, q)
@@ -126,33 +157,31 @@ func (s *Store) fetchRecords(pl placement, bucket, prefix string) fetchFunc[inde
 		if err != nil {
 			return nil, err
 		}
-		out := make([]batch[index.Entry], len(ps))
+		out := make([]batch[keyRun], len(ps))
 		for i, as := range answers {
-			entries := make([][]index.Entry, len(as))
+			pages := make([][]keyRun, len(as))
 			mores := make([]bool, len(as))
 			for j, a := range as {
-				entries[j], mores[j] = a.Entries, a.More
+				pages[j], mores[j] = runs(a.Entries), a.More
 			}
-			out[i].entries, out[i].more = mergeOwnerPages(entries, mores,
-				func(a, b index.Entry) int { return cmp.Compare(a.Key, b.Key) },
-				func(a, b index.Entry) index.Entry {
-					if b.Newer(&a) {
-						return b
-					}
-					return a
+			out[i].entries, out[i].more = mergeOwnerPages(pages, mores,
+				func(a, b keyRun) int { return cmp.Compare(a.Key, b.Key) },
+				func(a, b keyRun) keyRun {
+					return keyRun{Key: a.Key, Entries: append(append([]index.Entry(nil), a.Entries...), b.Entries...)}
 				})
 		}
 		return out, nil
 	}
 }
 
-// BucketEmpty reports whether a bucket holds no live object.
+// BucketEmpty reports whether a bucket holds no version and no delete marker (S3
+// refuses to delete a bucket that holds either).
 func (s *Store) BucketEmpty(ctx context.Context, bucket string) (bool, error) {
-	res, err := s.ListObjects(ctx, ListInput{Bucket: bucket, Limit: 1})
+	res, err := s.ListObjectVersions(ctx, ListVersionsInput{Bucket: bucket, Limit: 1})
 	if err != nil {
 		return false, err
 	}
-	return len(res.Objects) == 0 && len(res.CommonPrefixes) == 0, nil
+	return len(res.Versions) == 0 && len(res.CommonPrefixes) == 0, nil
 }
 
 // DropBucket forgets what is left of a deleted bucket: tombstones and uploads in

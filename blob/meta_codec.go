@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/cairnstore/cairn/blob/checksum"
 )
@@ -29,6 +31,15 @@ const (
 	metaChecksumType
 	metaUser
 	metaUserValue
+	metaStorageClass
+	metaTag // an object tag's key, followed by its value as metaTagValue
+	metaTagValue
+	metaLockMode      // the retention mode (ObjectLock.Mode)
+	metaLockUntil     // the retention date, Unix nanoseconds in decimal
+	metaLockLegalHold // "ON" when a legal hold is on, "OFF" when one was taken off
+	metaOriginSite    // the site a replicated version came from (Origin)
+	metaOriginHLC     // the original write's HLC, in decimal
+	metaSSE           // the sealed data key of an encrypted object (objectMeta.SSE)
 )
 
 // encodeObjectMeta encodes m; user metadata in name order, so equal metadata encodes
@@ -52,41 +63,76 @@ func encodeObjectMeta(m objectMeta) []byte {
 	field(metaChecksumAlgorithm, string(m.Checksum.Algorithm))
 	field(metaChecksumValue, m.Checksum.Value)
 	field(metaChecksumType, string(m.Checksum.Type))
-	names := make([]string, 0, len(m.UserMeta))
-	for k := range m.UserMeta {
-		names = append(names, k)
+	field(metaStorageClass, m.Headers.StorageClass)
+	field(metaLockMode, string(m.Lock.Mode))
+	if !m.Lock.RetainUntil.IsZero() {
+		field(metaLockUntil, strconv.FormatInt(m.Lock.RetainUntil.UnixNano(), 10))
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		b = append(b, metaUser)
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		b = append(b, metaUserValue)
-		b = binary.AppendUvarint(b, uint64(len(m.UserMeta[k])))
-		b = append(b, m.UserMeta[k]...)
+	switch {
+	case m.Lock.LegalHold:
+		field(metaLockLegalHold, "ON")
+	case m.Lock.LegalHoldOff:
+		field(metaLockLegalHold, "OFF")
 	}
+	encodeOriginFields(m.Origin, field)
+	field(metaSSE, string(m.SSE))
+	pairs := func(tag, valueTag byte, kv map[string]string) {
+		names := make([]string, 0, len(kv))
+		for k := range kv {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			b = append(b, tag)
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			b = append(b, valueTag)
+			b = binary.AppendUvarint(b, uint64(len(kv[k])))
+			b = append(b, kv[k]...)
+		}
+	}
+	pairs(metaUser, metaUserValue, m.UserMeta)
+	pairs(metaTag, metaTagValue, m.Tags)
 	return b
+}
+
+// eachMetaField calls fn with each field of an encoded objectMeta, in order; v aliases
+// b. It stops at fn's first error.
+func eachMetaField(b []byte, fn func(tag byte, v []byte) error) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if b[0] != metaFormat1 {
+		return fmt.Errorf("blob: corrupt record metadata: unknown format %d", b[0])
+	}
+	b = b[1:]
+	for len(b) > 0 {
+		tag := b[0]
+		n, w := binary.Uvarint(b[1:])
+		if w <= 0 || n > uint64(len(b)-1-w) {
+			return fmt.Errorf("blob: corrupt record metadata")
+		}
+		v := b[1+w : 1+w+int(n)]
+		b = b[1+w+int(n):]
+		if err := fn(tag, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeObjectMeta decodes what encodeObjectMeta wrote.
 func decodeObjectMeta(b []byte) (objectMeta, error) {
 	var m objectMeta
-	if len(b) == 0 {
-		return m, nil
-	}
-	if b[0] != metaFormat1 {
-		return m, fmt.Errorf("blob: corrupt record metadata: unknown format %d", b[0])
-	}
-	b = b[1:]
-	var user string
-	for len(b) > 0 {
-		tag := b[0]
-		n, w := binary.Uvarint(b[1:])
-		if w <= 0 || n > uint64(len(b)-1-w) {
-			return m, fmt.Errorf("blob: corrupt record metadata")
+	var user, tagKey string
+	err := eachMetaField(b, func(tag byte, raw []byte) error {
+		if isLockField(tag) {
+			return decodeLockField(&m.Lock, tag, raw)
 		}
-		v := string(b[1+w : 1+w+int(n)])
-		b = b[1+w+int(n):]
+		if decodeOriginField(&m.Origin, tag, raw) {
+			return nil
+		}
+		v := string(raw)
 		switch tag {
 		case metaContentType:
 			m.Headers.ContentType = v
@@ -106,6 +152,10 @@ func decodeObjectMeta(b []byte) (objectMeta, error) {
 			m.Checksum.Value = v
 		case metaChecksumType:
 			m.Checksum.Type = checksum.Type(v)
+		case metaStorageClass:
+			m.Headers.StorageClass = v
+		case metaSSE:
+			m.SSE = []byte(v)
 		case metaUser:
 			user = v
 		case metaUserValue:
@@ -113,7 +163,49 @@ func decodeObjectMeta(b []byte) (objectMeta, error) {
 				m.UserMeta = map[string]string{}
 			}
 			m.UserMeta[user] = v
+		case metaTag:
+			tagKey = v
+		case metaTagValue:
+			if m.Tags == nil {
+				m.Tags = map[string]string{}
+			}
+			m.Tags[tagKey] = v
 		}
+		return nil
+	})
+	return m, err
+}
+
+// decodeLock decodes only the object lock of an encoded objectMeta: what a
+// background job checks for every version it lists, without the cost of the rest.
+func decodeLock(b []byte) (ObjectLock, error) {
+	var l ObjectLock
+	err := eachMetaField(b, func(tag byte, raw []byte) error {
+		if isLockField(tag) {
+			return decodeLockField(&l, tag, raw)
+		}
+		return nil
+	})
+	return l, err
+}
+
+func isLockField(tag byte) bool {
+	return tag == metaLockMode || tag == metaLockUntil || tag == metaLockLegalHold
+}
+
+// decodeLockField sets the object lock field tag of l from its encoding raw.
+func decodeLockField(l *ObjectLock, tag byte, raw []byte) error {
+	switch tag {
+	case metaLockMode:
+		l.Mode = RetentionMode(raw)
+	case metaLockUntil:
+		ns, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return fmt.Errorf("blob: corrupt record metadata: retention date %q", raw)
+		}
+		l.RetainUntil = time.Unix(0, ns).UTC()
+	case metaLockLegalHold:
+		l.LegalHold, l.LegalHoldOff = string(raw) == "ON", string(raw) == "OFF"
 	}
-	return m, nil
+	return nil
 }

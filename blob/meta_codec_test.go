@@ -20,6 +20,8 @@ func TestObjectMetaRoundTrip(t *testing.T) {
 			UserMeta: map[string]string{"b": "2", "a": "", "ünïcode": "välue"},
 			Checksum: checksum.Checksum{Algorithm: checksum.CRC64NVME, Value: "AAAAAAAAAAA=", Type: checksum.FullObject},
 		},
+		{Origin: Origin{Site: "0123456789abcdef0123456789abcdef", HLC: 1<<40 + 7}},
+		{Origin: Origin{Site: "eu"}},
 	} {
 		got, err := decodeObjectMeta(encodeObjectMeta(m))
 		require.NoError(t, err)

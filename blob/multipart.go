@@ -34,6 +34,9 @@ func (s *Store) CreateUpload(ctx context.Context, in CreateUploadInput) (Upload,
 	if err := checkNames(in.Bucket, in.Key); err != nil {
 		return Upload{}, err
 	}
+	if in.Encrypt && s.sse == nil {
+		return Upload{}, ErrNoEncryptionKey
+	}
 	typ := in.ChecksumType
 	switch {
 	case in.ChecksumAlgorithm == "":
@@ -48,7 +51,8 @@ func (s *Store) CreateUpload(ctx context.Context, in CreateUploadInput) (Upload,
 		Initiated: uint64(s.cfg.Clock.Now()),
 		Meta: mustJSON(uploadMeta{
 			Headers: in.Headers, UserMeta: in.UserMeta,
-			ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: typ,
+			ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: typ, Tags: in.Tags, Lock: in.Lock,
+			Encrypt: in.Encrypt,
 		}),
 	}
 	pl, err := s.placement()
@@ -145,8 +149,18 @@ func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, e
 	if err != nil {
 		return PartInfo{}, err
 	}
-	b, err := s.writeBody(ctx, pl, in.Body, false)
-	defer s.pins.unpin(b.pinned...)
+	um, err := uploadFromIndex(&u)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	var b body
+	if um.Encrypted {
+		b, err = s.writeEncrypted(ctx, pl, in.Body) // under a data key of its own
+	} else {
+		b, err = s.writeBody(ctx, pl, in.Body, false)
+	}
+	failed := true // a failed write reports its blocks orphaned (gc_cluster.go)
+	defer func() { s.endWrite(b.pinned, &failed) }()
 	if err != nil {
 		return PartInfo{}, err
 	}
@@ -167,7 +181,7 @@ func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, e
 		HLC:      uint64(s.cfg.Clock.Now()),
 		Size:     b.size,
 		ETag:     hex.EncodeToString(b.md5),
-		Meta:     mustJSON(partMeta{Checksum: sum}),
+		Meta:     mustJSON(partMeta{Checksum: sum, Sealed: b.sse}),
 		Blocks:   b.blocks,
 	}
 	p := pl.l.ObjectPartition(in.Bucket, in.Key)
@@ -182,6 +196,7 @@ func (s *Store) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo, e
 		}
 		return PartInfo{}, err
 	}
+	failed = false
 	return partFromIndex(&pt)
 }
 

@@ -29,8 +29,14 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	b, err := s.writeBody(ctx, pl, in.Body, true)
-	defer s.pins.unpin(b.pinned...)
+	var b body
+	if in.Encrypt {
+		b, err = s.writeEncrypted(ctx, pl, in.Body)
+	} else {
+		b, err = s.writeBody(ctx, pl, in.Body, true)
+	}
+	failed := true // a failed write reports its blocks orphaned (gc_cluster.go)
+	defer func() { s.endWrite(b.pinned, &failed) }()
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -43,19 +49,24 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 	if err := ctx.Err(); err != nil {
 		return ObjectInfo{}, err
 	}
+	etag := hex.EncodeToString(b.md5)
 	rec := index.Record{
 		Bucket: in.Bucket,
 		Key:    in.Key,
-		HLC:    uint64(s.cfg.Clock.Now()),
-		Node:   s.cfg.NodeID,
+		HLC:    uint64(s.writeTime(in.Origin)),
+		Node:   s.writeNode(in.Origin, etag),
 		Size:   b.size,
-		ETag:   hex.EncodeToString(b.md5),
-		Meta:   encodeObjectMeta(objectMeta{Headers: in.Headers, UserMeta: in.UserMeta, Checksum: sum}),
+		ETag:   etag,
+		Meta:   encodeObjectMeta(objectMeta{Headers: in.Headers, UserMeta: in.UserMeta, Checksum: sum, Tags: in.Tags, Lock: in.Lock, Origin: in.Origin, SSE: b.sse}),
 		Inline: b.inline,
 		Blocks: b.blocks,
+		// Versioned: a new version; otherwise the null version, superseding the
+		// key's older null version (and only it).
+		Versioned: in.Versioning == VersioningEnabled,
 	}
-	if err := s.putRecord(ctx, pl, pl.l.ObjectPartition(in.Bucket, in.Key), rec); err != nil {
+	if err := s.commit(ctx, pl, pl.l.ObjectPartition(in.Bucket, in.Key), &rec, in.Cond); err != nil {
 		return ObjectInfo{}, err
 	}
+	failed = false
 	return infoFromRecord(&rec)
 }

@@ -18,7 +18,7 @@ func quorumErr(ctx context.Context, ok, need int, errs []error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w (%d of %d needed): %w", ErrNoQuorum, ok, need, errors.Join(errs...))
+	return &QuorumError{Reached: ok, Needed: need, Err: errors.Join(errs...)}
 }
 
 // bounded runs fn with ctx bounded by timeout: one call to one owner.

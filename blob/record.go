@@ -20,6 +20,12 @@ type objectMeta struct {
 	Headers  Headers
 	UserMeta map[string]string
 	Checksum checksum.Checksum
+	Tags     map[string]string // object tags, a mutable attribute (see SetTags)
+	Lock     ObjectLock        // retention and legal hold, mutable (see SetLock)
+	Origin   Origin            // set on a version site sync replicated here
+	// SSE is the sealed data key of an object stored encrypted (blob/sse); nil for
+	// plaintext. Its blocks (or inline bytes) then hold sse.CipherSize(Size) bytes.
+	SSE []byte
 }
 
 // uploadMeta is an upload record's Meta.
@@ -28,11 +34,15 @@ type uploadMeta struct {
 	UserMeta          map[string]string  `json:"u,omitempty"`
 	ChecksumAlgorithm checksum.Algorithm `json:"ca,omitempty"`
 	ChecksumType      checksum.Type      `json:"ct,omitempty"`
+	Tags              map[string]string  `json:"t,omitempty"`
+	Lock              ObjectLock         `json:"l,omitzero"`
+	Encrypt           bool               `json:"e,omitempty"`
 }
 
 // partMeta is a part record's Meta.
 type partMeta struct {
 	Checksum checksum.Checksum `json:"c,omitzero"`
+	Sealed   []byte            `json:"k,omitempty"` // PartInfo.Sealed
 }
 
 func mustJSON(v any) []byte {
@@ -63,23 +73,27 @@ func infoFromEntry(bucket string, e *index.Entry) (ObjectInfo, error) {
 	return ObjectInfo{
 		Bucket:       bucket,
 		Key:          e.Key,
-		VersionID:    NullVersion,
+		VersionID:    entryVersionID(e),
 		Size:         e.Size,
 		ETag:         e.ETag,
 		LastModified: ts.Time(),
 		Headers:      m.Headers,
 		UserMeta:     m.UserMeta,
 		Checksum:     m.Checksum,
-		DeleteMarker: e.Tombstone,
+		Tags:         m.Tags,
+		Lock:         m.Lock,
+		Origin:       m.Origin,
+		Encrypted:    m.SSE != nil,
+		DeleteMarker: e.DeleteMarker,
 		HLC:          ts,
+		Changed:      hlc.Timestamp(e.Changed),
 	}, nil
 }
 
 // infoFromRecord builds the whole ObjectInfo of a record.
 func infoFromRecord(r *index.Record) (ObjectInfo, error) {
-	info, err := infoFromEntry(r.Bucket, &index.Entry{
-		Key: r.Key, HLC: r.HLC, Node: r.Node, Tombstone: r.Tombstone, Size: r.Size, ETag: r.ETag, Meta: r.Meta,
-	})
+	e := r.Entry()
+	info, err := infoFromEntry(r.Bucket, &e)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -106,6 +120,9 @@ func uploadFromIndex(u *index.Upload) (Upload, error) {
 		UserMeta:          m.UserMeta,
 		ChecksumAlgorithm: m.ChecksumAlgorithm,
 		ChecksumType:      m.ChecksumType,
+		Tags:              m.Tags,
+		Lock:              m.Lock,
+		Encrypted:         m.Encrypt,
 	}, nil
 }
 
@@ -121,5 +138,6 @@ func partFromIndex(pt *index.Part) (PartInfo, error) {
 		ETag:         pt.ETag,
 		LastModified: hlc.Timestamp(pt.HLC).Time(),
 		Checksum:     m.Checksum,
+		Sealed:       m.Sealed,
 	}, nil
 }

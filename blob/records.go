@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
-	"github.com/cairnstore/cairn/cluster/hlc"
 )
 
 // repairTimeout bounds a background repair of a stale or bad copy.
@@ -20,54 +20,13 @@ const repairTimeout = time.Minute
 // A write that fails its quorum is not undone: the owners that stored it keep it, and
 // anti-entropy may spread it, so the write can surface later. S3 calls a failed
 // write's outcome indeterminate, and it is never a torn object: the record is written
-// only after its blocks are durable on a write quorum. (Undoing it is unsafe: an owner
-// keeps only the newest record of a key, so on that owner the failed write has
-// replaced the previous, acknowledged version, and removing it would lose that one.)
+// only after its blocks are durable on a write quorum. (Undoing it is unsafe: a null
+// record has superseded, on that owner, the previous acknowledged null version, and
+// removing it would lose that one.)
 func (s *Store) putRecord(ctx context.Context, pl placement, p int, r index.Record) error {
 	return writeQuorum(ctx, s.cfg.RPCTimeout, s.owners(pl, p), pl.quorum, func(ctx context.Context, rep Replica) error {
 		return rep.PutRecord(ctx, pl.version(), p, r)
 	}, nil)
-}
-
-// getRecord reads the newest record of a key from a read quorum of its partition's
-// owners in every layout version in flight (tombstones included; found false if none
-// has one), and brings the newest layout's owners that answered with an older record,
-// or none, up to date in the background.
-func (s *Store) getRecord(ctx context.Context, pl placement, p int, bucket, key string) (rec index.Record, found bool, err error) {
-	type got struct {
-		rec   index.Record
-		found bool
-	}
-	rs := s.readSet(pl, p)
-	answers, err := readQuorum(ctx, s.cfg.RPCTimeout, rs, func(ctx context.Context, rep Replica) (got, error) {
-		r, err := rep.GetRecord(ctx, p, bucket, key)
-		if errors.Is(err, index.ErrNotFound) {
-			return got{}, nil
-		}
-		return got{rec: r, found: err == nil}, err
-	})
-	if err != nil {
-		return index.Record{}, false, err
-	}
-	for _, a := range answers {
-		if a.val.found && (!found || a.val.rec.Newer(&rec)) {
-			rec, found = a.val.rec, true
-		}
-	}
-	if !found {
-		return rec, false, nil
-	}
-	// A record another node wrote may be ahead of this node's clock: later local
-	// writes of the key must still order after it.
-	s.cfg.Clock.Observe(hlc.Timestamp(rec.HLC))
-	for _, a := range answers {
-		if !rs.newest[a.node] || a.val.found && !rec.Newer(&a.val.rec) {
-			continue
-		}
-		rep := rs.nodes[a.node].rep
-		s.repair(ctx, "record", func(ctx context.Context) error { return rep.PutRecord(ctx, 0, p, rec) })
-	}
-	return rec, true, nil
 }
 
 // repair runs fn in the background, detached from ctx's cancellation but not from its
@@ -102,7 +61,9 @@ func (s *Store) putBlock(ctx context.Context, pl placement, hash [32]byte, data 
 // background, the newest layout's owners tried before it that had a bad copy or none.
 // If no owner has it and some did not answer, the error wraps ErrNoQuorum
 // (unavailable rather than lost).
-func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef) ([]byte, error) {
+//
+// buf, if not nil, is a buffer the block may be read into; the answer then aliases it.
+func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef, buf []byte) ([]byte, error) {
 	rs := s.readSet(pl, pl.l.BlockPartition(ref.Hash))
 	var bad []Replica
 	var errs []error
@@ -113,13 +74,16 @@ func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef)
 			unreachable = true
 			continue
 		}
-		data, err := bounded(ctx, s.cfg.RPCTimeout, func(ctx context.Context) ([]byte, error) { return o.rep.GetBlock(ctx, ref.Hash) })
+		data, err := bounded(ctx, s.cfg.RPCTimeout, func(ctx context.Context) ([]byte, error) { return o.rep.GetBlock(ctx, ref.Hash, buf) })
 		if err == nil && int64(len(data)) != ref.Size {
 			err = fmt.Errorf("%w: %d bytes, the record says %d", block.ErrCorrupt, len(data), ref.Size)
 		}
 		if err == nil {
-			for _, rep := range bad {
-				s.repair(ctx, "block", func(ctx context.Context) error { return rep.PutBlock(ctx, 0, ref.Hash, data) })
+			if len(bad) > 0 {
+				good := bytes.Clone(data) // the repairs outlive the caller's buffer
+				for _, rep := range bad {
+					s.repair(ctx, "block", func(ctx context.Context) error { return rep.PutBlock(ctx, 0, ref.Hash, good) })
+				}
 			}
 			return data, nil
 		}
@@ -137,5 +101,5 @@ func (s *Store) readBlock(ctx context.Context, pl placement, ref index.BlockRef)
 	if unreachable {
 		return nil, fmt.Errorf("%w: %w", ErrNoQuorum, err)
 	}
-	return nil, err
+	return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 }

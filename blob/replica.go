@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
@@ -20,18 +21,36 @@ import (
 //
 // Errors keep their sentinels across the boundary: index.ErrNotFound for a missing
 // record, upload or part; index.ErrInvalidKey; block.ErrNotFound and block.ErrCorrupt
-// for blocks; ErrStaleLayout. An RPC implementation maps them back on the client side.
+// for blocks; index.ErrCorruptInline for a record whose inline bytes fail their check;
+// ErrStaleLayout. An RPC implementation maps them back on the client side.
 type Replica interface {
 	// PutBlock stores a block durably; hash is the SHA-256 of data.
 	PutBlock(ctx context.Context, lv uint64, hash [32]byte, data []byte) error
-	// GetBlock returns a block's bytes, checked against hash (an RPC client checks
-	// them again on receipt). A copy that fails the check is quarantined so a later
-	// PutBlock repairs it.
-	GetBlock(ctx context.Context, hash [32]byte) ([]byte, error)
+	// GetBlock returns a block's bytes, checked against their checksum (an RPC client
+	// checks them again on receipt). A copy that fails the check is quarantined so a
+	// later PutBlock repairs it. buf, if not nil, is a buffer the answer may be read
+	// into (see Store.blockBuf); the answer then aliases it.
+	GetBlock(ctx context.Context, hash [32]byte, buf []byte) ([]byte, error)
 	// PutRecord stores a version record by last write wins.
 	PutRecord(ctx context.Context, lv uint64, p int, r index.Record) error
+	// LeaseCurrent grants the lease on a key to token for ttl (ErrLeaseHeld while
+	// another token holds it) and answers, in the same step, as Current does.
+	LeaseCurrent(ctx context.Context, lv uint64, p int, bucket, key, token string, ttl time.Duration) ([]index.Record, error)
+	// PutRecordLeased stores a record as PutRecord does, only while token holds the
+	// lease on its key (else ErrLeaseLost), or while no one holds it, answering
+	// ErrStoredUnleased: a copy that does not count towards the write's quorum.
+	PutRecordLeased(ctx context.Context, lv uint64, p int, token string, r index.Record) error
+	// ReleaseLease ends token's lease on a key, if it holds it.
+	ReleaseLease(ctx context.Context, p int, bucket, key, token string) error
 	// GetRecord returns the newest record of a key, tombstones included.
 	GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error)
+	// Current returns a key's records, whole, newest first, down to the first that is
+	// not a tombstone.
+	Current(ctx context.Context, p int, bucket, key string) ([]index.Record, error)
+	// Versions returns the headers of a key's records, newest first, as q asks.
+	Versions(ctx context.Context, p int, bucket, key string, q index.VersionsQuery) ([]index.Entry, error)
+	// GetVersion returns the record in one slot of a key, tombstone or not.
+	GetVersion(ctx context.Context, p int, bucket, key string, hlc uint64, node string) (index.Record, error)
 	// ListRecords returns, for each partition in ps (in that order), a batch of the
 	// newest record per key, tombstones included: one call per node and listing round,
 	// however many of its partitions the round needs.
@@ -98,20 +117,26 @@ func (r *localReplica) PutBlock(ctx context.Context, lv uint64, hash [32]byte, d
 	return r.admit(lv, func() error { return r.s.putLocalBlock(hash, data) })
 }
 
-func (r *localReplica) GetBlock(ctx context.Context, hash [32]byte) ([]byte, error) {
+func (r *localReplica) GetBlock(ctx context.Context, hash [32]byte, buf []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := r.blocks.Get(hash)
+	data, err := r.blocks.GetInto(hash, buf)
 	if errors.Is(err, block.ErrCorrupt) {
-		r.log.Error("block failed its hash check; quarantined", "block", hexHash(hash))
-		if qerr := r.blocks.Quarantine(hash); qerr != nil {
-			r.log.Error("quarantine failed", "block", hexHash(hash), "error", qerr)
-		} else {
-			r.s.noteBlock(hash, false)
-		}
+		r.quarantine(hash)
 	}
 	return data, err
+}
+
+// quarantine moves a local block copy that failed its check aside, so that a good
+// copy can take its place (read repair, anti-entropy).
+func (r *localReplica) quarantine(hash [32]byte) {
+	r.log.Error("block failed its hash check; quarantined", "block", hexHash(hash))
+	if err := r.blocks.Quarantine(hash); err != nil {
+		r.log.Error("quarantine failed", "block", hexHash(hash), "error", err)
+		return
+	}
+	r.s.noteBlock(hash, false)
 }
 
 func (r *localReplica) PutRecord(ctx context.Context, lv uint64, p int, rec index.Record) error {
@@ -121,8 +146,64 @@ func (r *localReplica) PutRecord(ctx context.Context, lv uint64, p int, rec inde
 	})
 }
 
+func (r *localReplica) LeaseCurrent(ctx context.Context, lv uint64, p int, bucket, key, token string, ttl time.Duration) ([]index.Record, error) {
+	var recs []index.Record
+	err := r.admit(lv, func() error {
+		return r.s.leases.grant(leaseKey(p, bucket, key), token, ttl, func() error {
+			var err error
+			recs, err = r.Current(ctx, p, bucket, key)
+			return err
+		})
+	})
+	return recs, err
+}
+
+func (r *localReplica) PutRecordLeased(ctx context.Context, lv uint64, p int, token string, rec index.Record) error {
+	return r.admit(lv, func() error {
+		return r.s.leases.under(leaseKey(p, rec.Bucket, rec.Key), token, true, func() error {
+			_, err := r.idx.PutRecord(ctx, p, rec)
+			return err
+		})
+	})
+}
+
+func (r *localReplica) ReleaseLease(ctx context.Context, p int, bucket, key, token string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.s.leases.release(leaseKey(p, bucket, key), token)
+	return nil
+}
+
 func (r *localReplica) GetRecord(ctx context.Context, p int, bucket, key string) (index.Record, error) {
-	return r.idx.GetRecord(ctx, p, bucket, key)
+	rec, err := r.idx.GetRecord(ctx, p, bucket, key)
+	if errors.Is(err, index.ErrCorruptInline) {
+		r.log.Error("inline bytes of a record failed their checksum; reading another owner's copy",
+			"partition", p, "bucket", bucket, "key", key, "hlc", rec.HLC)
+	}
+	return rec, err
+}
+
+func (r *localReplica) Current(ctx context.Context, p int, bucket, key string) ([]index.Record, error) {
+	recs, err := r.idx.Current(ctx, p, bucket, key)
+	if errors.Is(err, index.ErrCorruptInline) {
+		r.log.Error("inline bytes of a record failed their checksum; reading another owner's copy",
+			"partition", p, "bucket", bucket, "key", key)
+	}
+	return recs, err
+}
+
+func (r *localReplica) Versions(ctx context.Context, p int, bucket, key string, q index.VersionsQuery) ([]index.Entry, error) {
+	return r.idx.Versions(ctx, p, bucket, key, q)
+}
+
+func (r *localReplica) GetVersion(ctx context.Context, p int, bucket, key string, hlc uint64, node string) (index.Record, error) {
+	rec, err := r.idx.GetVersion(ctx, p, bucket, key, hlc, node)
+	if errors.Is(err, index.ErrCorruptInline) {
+		r.log.Error("inline bytes of a record failed their checksum; reading another owner's copy",
+			"partition", p, "bucket", bucket, "key", key, "hlc", rec.HLC)
+	}
+	return rec, err
 }
 
 func (r *localReplica) ListRecords(ctx context.Context, ps []int, q index.ListQuery) ([]index.EntryBatch, error) {

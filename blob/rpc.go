@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
@@ -40,8 +42,12 @@ const (
 	codeNotFound      = "NotFound"
 	codeBlockNotFound = "BlockNotFound"
 	codeBlockCorrupt  = "BlockCorrupt"
+	codeRecordCorrupt = "RecordCorrupt"
 	codeInvalidKey    = "InvalidKey"
 	codeStaleLayout   = "StaleLayout"
+	codeLeaseHeld     = "LeaseHeld"
+	codeLeaseLost     = "LeaseLost"
+	codeUnleased      = "StoredUnleased"
 	codeBadRequest    = "BadRequest"
 	codeUnavailable   = "Unavailable"
 	codeInternal      = "InternalError"
@@ -57,6 +63,10 @@ type rpcOp func(ctx context.Context, r *localReplica, q url.Values, body []byte)
 func (s *Store) RPCHandler() http.Handler {
 	ops := rpcOps()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == reportPath && r.Method == http.MethodPost {
+			s.serveReport(w, r)
+			return
+		}
 		name, ok := strings.CutPrefix(r.URL.Path, RPCPrefix)
 		op := ops[name]
 		if !ok || op == nil {
@@ -106,10 +116,18 @@ func rpcStatus(err error) (int, string) {
 		return http.StatusNotFound, codeBlockNotFound
 	case errors.Is(err, block.ErrCorrupt):
 		return http.StatusConflict, codeBlockCorrupt
+	case errors.Is(err, index.ErrCorruptInline):
+		return http.StatusConflict, codeRecordCorrupt
 	case errors.Is(err, index.ErrInvalidKey):
 		return http.StatusBadRequest, codeInvalidKey
 	case errors.Is(err, ErrStaleLayout):
 		return http.StatusConflict, codeStaleLayout
+	case errors.Is(err, ErrLeaseHeld):
+		return http.StatusConflict, codeLeaseHeld
+	case errors.Is(err, ErrLeaseLost):
+		return http.StatusConflict, codeLeaseLost
+	case errors.Is(err, ErrStoredUnleased):
+		return http.StatusConflict, codeUnleased
 	case errors.Is(err, errWire):
 		return http.StatusBadRequest, codeBadRequest
 	case errors.Is(err, ErrClosed), errors.Is(err, index.ErrClosed),
@@ -133,10 +151,18 @@ func remoteErr(addr string, err error) error {
 		sentinel = block.ErrNotFound
 	case codeBlockCorrupt:
 		sentinel = block.ErrCorrupt
+	case codeRecordCorrupt:
+		sentinel = index.ErrCorruptInline
 	case codeInvalidKey:
 		sentinel = index.ErrInvalidKey
 	case codeStaleLayout:
 		sentinel = ErrStaleLayout
+	case codeLeaseHeld:
+		sentinel = ErrLeaseHeld
+	case codeLeaseLost:
+		sentinel = ErrLeaseLost
+	case codeUnleased:
+		sentinel = ErrStoredUnleased
 	default:
 		return fmt.Errorf("blob: node at %s: %w", addr, err)
 	}
@@ -183,7 +209,7 @@ func encoded(fn func(e *enc)) []byte {
 
 // rpcOps is the table of operations, by path under RPCPrefix.
 func rpcOps() map[string]rpcOp {
-	return map[string]rpcOp{
+	ops := map[string]rpcOp{
 		"block/put": func(ctx context.Context, r *localReplica, q url.Values, body []byte) ([]byte, error) {
 			h, err := parseHash(q)
 			if err != nil {
@@ -205,9 +231,22 @@ func rpcOps() map[string]rpcOp {
 			if err != nil {
 				return nil, err
 			}
-			return r.GetBlock(ctx, h)
+			return r.GetBlock(ctx, h, nil)
 		},
-		"record/put": func(ctx context.Context, r *localReplica, q url.Values, body []byte) ([]byte, error) {
+		// The block followed by its trailer (block.AppendTrailer), which the client
+		// checks instead of the block's SHA-256.
+		"block/get.v2": func(ctx context.Context, r *localReplica, q url.Values, _ []byte) ([]byte, error) {
+			h, err := parseHash(q)
+			if err != nil {
+				return nil, err
+			}
+			data, err := r.GetBlock(ctx, h, nil)
+			if err != nil {
+				return nil, err
+			}
+			return block.AppendTrailer(h, data), nil
+		},
+		"record/put.v2": func(ctx context.Context, r *localReplica, q url.Values, body []byte) ([]byte, error) {
 			lv, err := parseVersion(q)
 			if err != nil {
 				return nil, err
@@ -219,7 +258,48 @@ func rpcOps() map[string]rpcOp {
 			}
 			return nil, r.PutRecord(ctx, lv, p, rec)
 		},
-		"record/get": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"record/lease": func(ctx context.Context, r *localReplica, q url.Values, body []byte) ([]byte, error) {
+			lv, err := parseVersion(q)
+			if err != nil {
+				return nil, err
+			}
+			var p int
+			var bucket, key, token string
+			var ttl uint64
+			if err := decode(body, func(d *dec) { p, bucket, key, token, ttl = d.int(), d.str(), d.str(), d.str(), d.uv() }); err != nil {
+				return nil, err
+			}
+			if ttl > uint64(maxLeaseTTL/time.Millisecond) {
+				return nil, fmt.Errorf("%w: lease of %d ms", errWire, ttl)
+			}
+			recs, err := r.LeaseCurrent(ctx, lv, p, bucket, key, token, time.Duration(ttl)*time.Millisecond)
+			if err != nil {
+				return nil, err
+			}
+			return encoded(func(e *enc) { e.records(recs) }), nil
+		},
+		"record/put.leased": func(ctx context.Context, r *localReplica, q url.Values, body []byte) ([]byte, error) {
+			lv, err := parseVersion(q)
+			if err != nil {
+				return nil, err
+			}
+			var p int
+			var token string
+			var rec index.Record
+			if err := decode(body, func(d *dec) { p, token, rec = d.int(), d.str(), d.record() }); err != nil {
+				return nil, err
+			}
+			return nil, r.PutRecordLeased(ctx, lv, p, token, rec)
+		},
+		"record/release": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+			var p int
+			var bucket, key, token string
+			if err := decode(body, func(d *dec) { p, bucket, key, token = d.int(), d.str(), d.str(), d.str() }); err != nil {
+				return nil, err
+			}
+			return nil, r.ReleaseLease(ctx, p, bucket, key, token)
+		},
+		"record/get.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var p int
 			var bucket, key string
 			if err := decode(body, func(d *dec) { p, bucket, key = d.int(), d.str(), d.str() }); err != nil {
@@ -231,7 +311,45 @@ func rpcOps() map[string]rpcOp {
 			}
 			return encoded(func(e *enc) { e.record(&rec) }), nil
 		},
-		"record/list": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"record/current": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+			var p int
+			var bucket, key string
+			if err := decode(body, func(d *dec) { p, bucket, key = d.int(), d.str(), d.str() }); err != nil {
+				return nil, err
+			}
+			recs, err := r.Current(ctx, p, bucket, key)
+			if err != nil {
+				return nil, err
+			}
+			return encoded(func(e *enc) { e.records(recs) }), nil
+		},
+		"record/versions": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+			var p int
+			var bucket, key string
+			var q index.VersionsQuery
+			if err := decode(body, func(d *dec) { p, bucket, key, q.HLC, q.All = d.int(), d.str(), d.str(), d.uv(), d.bool() }); err != nil {
+				return nil, err
+			}
+			es, err := r.Versions(ctx, p, bucket, key, q)
+			if err != nil {
+				return nil, err
+			}
+			return encoded(func(e *enc) { e.entries(es) }), nil
+		},
+		"record/version": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+			var p int
+			var bucket, key, node string
+			var hlc uint64
+			if err := decode(body, func(d *dec) { p, bucket, key, hlc, node = d.int(), d.str(), d.str(), d.uv(), d.str() }); err != nil {
+				return nil, err
+			}
+			rec, err := r.GetVersion(ctx, p, bucket, key, hlc, node)
+			if err != nil {
+				return nil, err
+			}
+			return encoded(func(e *enc) { e.record(&rec) }), nil
+		},
+		"record/list.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var ps []int
 			var lq index.ListQuery
 			if err := decode(body, func(d *dec) { ps, lq = d.ints(), d.query() }); err != nil {
@@ -267,7 +385,7 @@ func rpcOps() map[string]rpcOp {
 			}
 			return encoded(func(e *enc) { e.upload(&u) }), nil
 		},
-		"upload/list": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"upload/list.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var ps []int
 			var lq index.ListQuery
 			if err := decode(body, func(d *dec) { ps, lq = d.ints(), d.query() }); err != nil {
@@ -328,7 +446,7 @@ func rpcOps() map[string]rpcOp {
 			}
 			return encoded(func(e *enc) { e.digests(ds) }), nil
 		},
-		"sync/summary": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"sync/summary.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var p int
 			if err := decode(body, func(d *dec) { p = d.int() }); err != nil {
 				return nil, err
@@ -339,7 +457,7 @@ func rpcOps() map[string]rpcOp {
 			}
 			return encoded(func(e *enc) { e.summary(&sum) }), nil
 		},
-		"sync/fetch": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"sync/fetch.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var p int
 			var want index.Summary
 			if err := decode(body, func(d *dec) { p, want = d.int(), d.summary() }); err != nil {
@@ -351,7 +469,7 @@ func rpcOps() map[string]rpcOp {
 			}
 			return encoded(func(e *enc) { e.batch(&b) }), nil
 		},
-		"sync/apply": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
+		"sync/apply.v2": func(ctx context.Context, r *localReplica, _ url.Values, body []byte) ([]byte, error) {
 			var p int
 			var b index.Batch
 			if err := decode(body, func(d *dec) { p, b = d.int(), d.batch() }); err != nil {
@@ -387,4 +505,6 @@ func rpcOps() map[string]rpcOp {
 			return encoded(func(e *enc) { e.hashes(hs) }), nil
 		},
 	}
+	maps.Copy(ops, gcOps())
+	return ops
 }

@@ -3,11 +3,13 @@ package blob
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
@@ -47,6 +49,11 @@ func RemoteReplicas(client *transport.Client, addrOf func(layout.NodeID) (string
 // call posts body to the operation op (a path under RPCPrefix) with query, and returns
 // the answer's body.
 func (r *remoteReplica) call(ctx context.Context, op string, query url.Values, body []byte) ([]byte, error) {
+	return r.callInto(ctx, op, query, body, nil)
+}
+
+// callInto is call reading the answer into buf when it has the capacity for it.
+func (r *remoteReplica) callInto(ctx context.Context, op string, query url.Values, body, buf []byte) ([]byte, error) {
 	path := RPCPrefix + op
 	if len(query) > 0 {
 		path += "?" + query.Encode()
@@ -56,6 +63,13 @@ func (r *remoteReplica) call(ctx context.Context, op string, query url.Values, b
 		return nil, remoteErr(r.addr, err)
 	}
 	defer resp.Body.Close()
+	if n := resp.ContentLength; n >= 0 && n <= int64(cap(buf)) {
+		out := buf[:n]
+		if _, err := io.ReadFull(resp.Body, out); err != nil {
+			return nil, fmt.Errorf("blob: node at %s: %w", r.addr, err)
+		}
+		return out, nil
+	}
 	out, err := io.ReadAll(io.LimitReader(resp.Body, maxRPCResponse))
 	if err != nil {
 		return nil, fmt.Errorf("blob: node at %s: %w", r.addr, err)
@@ -98,13 +112,27 @@ func (r *remoteReplica) PutBlock(ctx context.Context, lv uint64, hash [32]byte, 
 	return err
 }
 
-func (r *remoteReplica) GetBlock(ctx context.Context, hash [32]byte) ([]byte, error) {
-	data, err := r.call(ctx, "block/get", url.Values{"h": {hex.EncodeToString(hash[:])}}, nil)
+func (r *remoteReplica) GetBlock(ctx context.Context, hash [32]byte, buf []byte) ([]byte, error) {
+	q := url.Values{"h": {hex.EncodeToString(hash[:])}}
+	raw, err := r.callInto(ctx, "block/get.v2", q, nil, buf)
+	var re *transport.RemoteError
+	if errors.As(err, &re) && re.Status == http.StatusNotFound && re.Code == codeBadRequest {
+		// A node of an older release: the bare block, checked by its SHA-256.
+		data, err := r.call(ctx, "block/get", q, nil)
+		if err != nil {
+			return nil, err
+		}
+		if block.Sum(data) != hash {
+			return nil, fmt.Errorf("%w: block %s from node at %s does not match its hash", block.ErrCorrupt, hexHash(hash), r.addr)
+		}
+		return data, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if block.Sum(data) != hash {
-		return nil, fmt.Errorf("%w: block %s from node at %s does not match its hash", block.ErrCorrupt, hexHash(hash), r.addr)
+	data, ok := block.SplitTrailer(hash, raw)
+	if !ok {
+		return nil, fmt.Errorf("%w: block %s from node at %s does not match its checksum", block.ErrCorrupt, hexHash(hash), r.addr)
 	}
 	return data, nil
 }
@@ -113,7 +141,7 @@ func (r *remoteReplica) PutRecord(ctx context.Context, lv uint64, p int, rec ind
 	var e enc
 	e.int(p)
 	e.record(&rec)
-	return r.callDecode(ctx, "record/put", versionQuery(lv), &e, nil)
+	return r.callDecode(ctx, "record/put.v2", versionQuery(lv), &e, nil)
 }
 
 func (r *remoteReplica) GetRecord(ctx context.Context, p int, bucket, key string) (rec index.Record, err error) {
@@ -121,7 +149,38 @@ func (r *remoteReplica) GetRecord(ctx context.Context, p int, bucket, key string
 	e.int(p)
 	e.str(bucket)
 	e.str(key)
-	err = r.callDecode(ctx, "record/get", nil, &e, func(d *dec) { rec = d.record() })
+	err = r.callDecode(ctx, "record/get.v2", nil, &e, func(d *dec) { rec = d.record() })
+	return rec, err
+}
+
+func (r *remoteReplica) Current(ctx context.Context, p int, bucket, key string) (out []index.Record, err error) {
+	var e enc
+	e.int(p)
+	e.str(bucket)
+	e.str(key)
+	err = r.callDecode(ctx, "record/current", nil, &e, func(d *dec) { out = d.records() })
+	return out, err
+}
+
+func (r *remoteReplica) Versions(ctx context.Context, p int, bucket, key string, q index.VersionsQuery) (out []index.Entry, err error) {
+	var e enc
+	e.int(p)
+	e.str(bucket)
+	e.str(key)
+	e.uv(q.HLC)
+	e.bool(q.All)
+	err = r.callDecode(ctx, "record/versions", nil, &e, func(d *dec) { out = d.entries() })
+	return out, err
+}
+
+func (r *remoteReplica) GetVersion(ctx context.Context, p int, bucket, key string, hlc uint64, node string) (rec index.Record, err error) {
+	var e enc
+	e.int(p)
+	e.str(bucket)
+	e.str(key)
+	e.uv(hlc)
+	e.str(node)
+	err = r.callDecode(ctx, "record/version", nil, &e, func(d *dec) { rec = d.record() })
 	return rec, err
 }
 
@@ -129,7 +188,7 @@ func (r *remoteReplica) ListRecords(ctx context.Context, ps []int, q index.ListQ
 	var e enc
 	e.ints(ps)
 	e.query(&q)
-	err = r.callDecode(ctx, "record/list", nil, &e, func(d *dec) { out = d.entryBatches() })
+	err = r.callDecode(ctx, "record/list.v2", nil, &e, func(d *dec) { out = d.entryBatches() })
 	return out, err
 }
 
@@ -154,7 +213,7 @@ func (r *remoteReplica) ListUploads(ctx context.Context, ps []int, q index.ListQ
 	var e enc
 	e.ints(ps)
 	e.query(&q)
-	err = r.callDecode(ctx, "upload/list", nil, &e, func(d *dec) { out = d.uploadBatches() })
+	err = r.callDecode(ctx, "upload/list.v2", nil, &e, func(d *dec) { out = d.uploadBatches() })
 	return out, err
 }
 
@@ -194,7 +253,7 @@ func (r *remoteReplica) Digests(ctx context.Context, lv uint64, ps []int) (out [
 func (r *remoteReplica) Summary(ctx context.Context, p int) (s index.Summary, err error) {
 	var e enc
 	e.int(p)
-	err = r.callDecode(ctx, "sync/summary", nil, &e, func(d *dec) { s = d.summary() })
+	err = r.callDecode(ctx, "sync/summary.v2", nil, &e, func(d *dec) { s = d.summary() })
 	return s, err
 }
 
@@ -202,7 +261,7 @@ func (r *remoteReplica) Fetch(ctx context.Context, p int, want index.Summary) (b
 	var e enc
 	e.int(p)
 	e.summary(&want)
-	err = r.callDecode(ctx, "sync/fetch", nil, &e, func(d *dec) { b = d.batch() })
+	err = r.callDecode(ctx, "sync/fetch.v2", nil, &e, func(d *dec) { b = d.batch() })
 	return b, err
 }
 
@@ -213,7 +272,7 @@ func (r *remoteReplica) Apply(ctx context.Context, p int, b index.Batch) error {
 	if len(e.b) > MaxRPCBody {
 		return fmt.Errorf("blob: a batch of %d items encodes to %d bytes, over MaxRPCBody", b.Len(), len(e.b))
 	}
-	return r.callDecode(ctx, "sync/apply", nil, &e, nil)
+	return r.callDecode(ctx, "sync/apply.v2", nil, &e, nil)
 }
 
 func (r *remoteReplica) BlockDigests(ctx context.Context, lv uint64, partitions int, ps []int) (out []index.Digest, err error) {
@@ -230,4 +289,32 @@ func (r *remoteReplica) BlockList(ctx context.Context, partitions, p int) (out [
 	e.int(p)
 	err = r.callDecode(ctx, "block/list", nil, &e, func(d *dec) { out = d.hashes() })
 	return out, err
+}
+
+func (r *remoteReplica) LeaseCurrent(ctx context.Context, lv uint64, p int, bucket, key, token string, ttl time.Duration) (out []index.Record, err error) {
+	var e enc
+	e.int(p)
+	e.str(bucket)
+	e.str(key)
+	e.str(token)
+	e.uv(uint64(ttl / time.Millisecond))
+	err = r.callDecode(ctx, "record/lease", versionQuery(lv), &e, func(d *dec) { out = d.records() })
+	return out, err
+}
+
+func (r *remoteReplica) PutRecordLeased(ctx context.Context, lv uint64, p int, token string, rec index.Record) error {
+	var e enc
+	e.int(p)
+	e.str(token)
+	e.record(&rec)
+	return r.callDecode(ctx, "record/put.leased", versionQuery(lv), &e, nil)
+}
+
+func (r *remoteReplica) ReleaseLease(ctx context.Context, p int, bucket, key, token string) error {
+	var e enc
+	e.int(p)
+	e.str(bucket)
+	e.str(key)
+	e.str(token)
+	return r.callDecode(ctx, "record/release", nil, &e, nil)
 }

@@ -263,10 +263,10 @@ func TestRPCReplica(t *testing.T) {
 	data := []byte("block bytes")
 	h := block.Sum(data)
 	require.NoError(t, rep.PutBlock(ctx, 1, h, data))
-	back, err := rep.GetBlock(ctx, h)
+	back, err := rep.GetBlock(ctx, h, nil)
 	require.NoError(t, err)
 	require.Equal(t, data, back)
-	_, err = rep.GetBlock(ctx, block.Sum([]byte("none")))
+	_, err = rep.GetBlock(ctx, block.Sum([]byte("none")), nil)
 	require.ErrorIs(t, err, block.ErrNotFound)
 	require.ErrorIs(t, rep.PutBlock(ctx, 1, h, []byte("other bytes")), block.ErrCorrupt, "a block is hashed again on receipt")
 
@@ -400,14 +400,19 @@ func TestClusterNodeDownAndBack(t *testing.T) {
 		}
 		return true
 	}, 20*time.Second, 20*time.Millisecond, "node-2 catches up by itself")
-	var records, blocks uint64 // copied by anti-entropy: pulled by node-2, or pushed by the others
-	for _, nd := range c.nodes {
-		st := nd.store.SyncStatus()
-		records += st.RecordsPulled + st.RecordsPushed
-		blocks += st.BlocksPulled + st.BlocksPushed
-	}
-	require.NotZero(t, records)
-	require.NotZero(t, blocks)
+	// Copied by anti-entropy: pulled by node-2, or pushed by the others. A round counts
+	// a chunk after storing it, so the records can be in node-2's index a moment
+	// before the count says so (a loaded host descheduled the pulling goroutine
+	// between the two once, and the count read zero): wait for the counts too.
+	require.Eventually(t, func() bool {
+		var records, blocks uint64
+		for _, nd := range c.nodes {
+			st := nd.store.SyncStatus()
+			records += st.RecordsPulled + st.RecordsPushed
+			blocks += st.BlocksPulled + st.BlocksPushed
+		}
+		return records > 0 && blocks > 0
+	}, 10*time.Second, 20*time.Millisecond, "anti-entropy counted the records and blocks it copied")
 
 	// With node-0 down, node-2 and node-1 serve everything, the upload included.
 	c.stop(c.nodes[0])
@@ -491,6 +496,9 @@ func TestClusterCorruptBlockIsRepaired(t *testing.T) {
 	put(t, c.nodes[1].store, "bk", "obj", data)
 	nd := c.nodes[0]
 	ref := blocksOf(t, nd.store, "bk", "obj")[2]
+	// The PUT returned once a quorum had the blocks; node-0's copy may still be on its
+	// way (it failed this way once under load).
+	require.Eventually(t, func() bool { return hasBlock(nd, ref.Hash) }, 10*time.Second, 10*time.Millisecond)
 	name := hex.EncodeToString(ref.Hash[:])
 	file := filepath.Join(nd.cfg.Dir, "blocks", name[:2], name[2:4], name)
 	raw, err := os.ReadFile(file)
@@ -540,4 +548,72 @@ func TestClusterTombstoneCollectedOnceEveryOwnerHasIt(t *testing.T) {
 		_, err := nd.store.OpenObject(ctx, "bk", "k")
 		require.ErrorIs(t, err, ErrNoSuchKey)
 	}
+}
+
+// TestSyncCountsCopiesAsTheyHappen: the totals of SyncStatus count a copy as soon as it
+// is made, not when its round ends. Before, a round that had copied every record but
+// was still in its block phase (slow under load) reported nothing copied, and
+// TestClusterNodeDownAndBack failed now and then on its count.
+func TestSyncCountsCopiesAsTheyHappen(t *testing.T) {
+	c := newRPCCluster(t, 3, clusterOptions{})
+	ctx := context.Background()
+	down := c.nodes[2]
+	c.stop(down)
+	var keys []string
+	for i := range 8 {
+		key := fmt.Sprintf("k%d", i)
+		keys = append(keys, key)
+		put(t, c.nodes[0].store, "bk", key, randBytes(2*testBlock, uint64(i)))
+	}
+
+	// The other owners hold the block phase back until released (and the returning
+	// node waits for them longer than this test runs).
+	release := make(chan struct{})
+	for _, nd := range c.nodes[:2] {
+		c.gate(nd, RPCPrefix+"block/digests", release)
+	}
+	down.cfg.RPCTimeout = time.Minute
+	c.start(down)
+	done := make(chan error, 1)
+	go func() { done <- down.store.SyncNow(ctx) }()
+	// Before, the totals stayed at zero until the round ended, which here it cannot.
+	require.Eventually(t, func() bool {
+		for _, key := range keys {
+			if _, ok := c.hasRecord(down, "bk", key); !ok {
+				return false
+			}
+		}
+		return down.store.SyncStatus().RecordsPulled >= uint64(len(keys))
+	}, 10*time.Second, 5*time.Millisecond, "the records pulled are counted while the round runs")
+	st := down.store.SyncStatus()
+	require.True(t, st.Running, "the round waits for the block phase")
+	require.Zero(t, st.BlocksPulled)
+
+	close(release)
+	require.NoError(t, <-done)
+	st = down.store.SyncStatus()
+	require.False(t, st.Running)
+	require.NotZero(t, st.BlocksPulled)
+	for _, key := range keys {
+		for _, ref := range blocksOf(t, c.nodes[0].store, "bk", key) {
+			require.True(t, hasBlock(down, ref.Hash))
+		}
+	}
+}
+
+// gate serves nd's store again with the requests to path held until release closes.
+func (c *rpcCluster) gate(nd *rpcNode, path string, release <-chan struct{}) {
+	c.t.Helper()
+	nd.srv.Close()
+	inner := transport.Authenticate(c.key, MaxRPCBody, nd.store.RPCHandler())
+	c.serve(nd, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/blob/index"
+	"github.com/cairnstore/cairn/blob/sse"
 	"github.com/cairnstore/cairn/cluster/layout"
 )
 
@@ -24,16 +25,21 @@ import (
 type Store struct {
 	cfg    Config
 	log    *slog.Logger
+	sse    *sse.Master // nil without Config.EncryptionKey
 	blocks *block.Store
 	idx    *index.Index
 	counts countsCache
 	local  *localReplica
-	bufs   sync.Pool // *[]byte of BlockSize, for uploads in flight
+	bufs   sync.Pool // *[]byte of BlockSize (and room for a trailer), for blocks in flight
 	pins   pinSet
 	gc     gcState
 	fence  *fence
+	leases leases // the conditional-write leases this node granted (lease.go)
 	sync   syncState
 	inv    inventoryCache
+	// readAhead holds one token per block that readers fetched ahead of demand
+	// (read.go): a store-wide bound, so stalled readers cannot pin unbounded memory.
+	readAhead chan struct{}
 
 	mu     sync.RWMutex
 	closed bool
@@ -71,11 +77,17 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		cfg:    cfg,
-		log:    logger,
-		blocks: blocks,
-		idx:    idx,
-		pins:   pinSet{n: map[[32]byte]int{}},
+		cfg:       cfg,
+		log:       logger,
+		blocks:    blocks,
+		idx:       idx,
+		pins:      pinSet{n: map[[32]byte]int{}},
+		readAhead: make(chan struct{}, readAheadBudget),
+	}
+	if len(cfg.EncryptionKey) > 0 {
+		if s.sse, err = sse.NewMaster(cfg.EncryptionKey); err != nil {
+			return nil, err
+		}
 	}
 	s.local = &localReplica{s: s, blocks: blocks, idx: idx, log: logger}
 	s.fence = newFence(func() uint64 {
@@ -86,7 +98,8 @@ func Open(cfg Config) (*Store, error) {
 	})
 	s.sync.init()
 	s.bufs.New = func() any {
-		b := make([]byte, cfg.BlockSize)
+		// Room for a block file's trailer too, so that a read fills it in one go.
+		b := make([]byte, cfg.BlockSize, cfg.BlockSize+block.TrailerSize)
 		return &b
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,6 +109,9 @@ func Open(cfg Config) (*Store, error) {
 	}
 	if cfg.SyncInterval > 0 {
 		s.bg.Go(func() { s.syncLoop(ctx) })
+	}
+	if cfg.ScrubInterval > 0 {
+		s.bg.Go(func() { s.scrubLoop(ctx) })
 	}
 	logger.Info("object store open", "dir", cfg.Dir, "node", cfg.NodeID, "block_size", cfg.BlockSize)
 	return s, nil
@@ -139,4 +155,17 @@ func (s *Store) isClosed() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.closed
+}
+
+// Changes returns up to limit entries of this node's change feed of partition p after
+// the arrival stamp after (see index.Changes): what site sync replicates. The feed
+// is this node's: a partition's owners each have their own.
+func (s *Store) Changes(ctx context.Context, p int, after uint64, limit int) ([]index.Change, error) {
+	return s.idx.Changes(ctx, p, after, limit)
+}
+
+// TrimChanges removes this node's change feed entries of partition p up to upTo.
+func (s *Store) TrimChanges(ctx context.Context, p int, upTo uint64) error {
+	_, err := s.idx.TrimChanges(ctx, p, upTo)
+	return err
 }

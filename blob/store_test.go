@@ -55,9 +55,10 @@ func testConfig(t testing.TB) Config {
 		InlineLimit: testInline,
 		MinPartSize: 2 * testBlock,
 		GCInterval:  -1,
-		// Anti-entropy rounds run only where a test asks for them.
-		SyncInterval: -1,
-		Logger:       slog.New(slog.DiscardHandler),
+		// Anti-entropy rounds and scrubs run only where a test asks for them.
+		SyncInterval:  -1,
+		ScrubInterval: -1,
+		Logger:        slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -416,10 +417,35 @@ func TestCorruptBlockIsDetected(t *testing.T) {
 	file := filepath.Join(s.cfg.Dir, "blocks", name[:2], name[2:4], name)
 	require.NoError(t, os.WriteFile(file, bytes.Repeat([]byte{0}, int(victim.Size)), 0o600))
 
+	// The bad block may be the first, which NewReader reads before it returns.
+	r, err := o.NewReader(context.Background(), 0, -1)
+	if err == nil {
+		_, err = io.ReadAll(r)
+		require.NoError(t, r.Close())
+	}
+	require.ErrorIs(t, err, block.ErrCorrupt)
+	require.ErrorIs(t, err, ErrCorrupt)
+}
+
+func TestCorruptFirstBlockFailsNewReader(t *testing.T) {
+	s := newStore(t)
+	data := randBytes(3*testBlock, 6)
+	put(t, s, "b", "k", data)
+	o, err := s.OpenObject(context.Background(), "b", "k")
+	require.NoError(t, err)
+	ref := o.blocks[1]
+	name := hex.EncodeToString(ref.Hash[:])
+	file := filepath.Join(s.cfg.Dir, "blocks", name[:2], name[2:4], name)
+	require.NoError(t, os.WriteFile(file, bytes.Repeat([]byte{1}, int(ref.Size)), 0o600))
+
+	// A range starting in the bad block fails before any byte is handed out; one
+	// before it starts, and fails when it reaches it.
+	_, err = o.NewReader(context.Background(), testBlock+10, 100)
+	require.ErrorIs(t, err, ErrCorrupt)
 	r, err := o.NewReader(context.Background(), 0, -1)
 	require.NoError(t, err)
 	_, err = io.ReadAll(r)
-	require.ErrorIs(t, err, block.ErrCorrupt)
+	require.ErrorIs(t, err, ErrCorrupt) // quarantined by the first read: gone now
 	require.NoError(t, r.Close())
 }
 

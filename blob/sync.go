@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairnstore/cairn/blob/index"
 	"github.com/cairnstore/cairn/cluster/hlc"
 	"github.com/cairnstore/cairn/cluster/layout"
+	"github.com/cairnstore/cairn/cluster/peerlog"
 )
 
 // Anti-entropy. Every SyncInterval, at startup, as soon as the newest layout version
@@ -82,7 +85,8 @@ type SyncStatus struct {
 	BlocksPending          int
 	// Totals since Open: items (records, uploads, parts) and blocks copied here from
 	// other owners, copied from here to other owners, and removed here after handing
-	// them to their new owners.
+	// them to their new owners. Each copy counts as soon as it is made, not when its
+	// round ends.
 	RecordsPulled, RecordsPushed, RecordsHandedOff uint64
 	BlocksPulled, BlocksPushed, BlocksHandedOff    uint64
 }
@@ -100,20 +104,31 @@ type syncState struct {
 	// confirmedVersion.
 	confirmed        map[int]time.Time
 	confirmedVersion uint64
+
+	// The totals of SyncStatus, added to as each chunk of records or each block is
+	// copied: whoever finds a copied item finds it counted, even while the round that
+	// copied it still runs (a round's tail, more blocks or a slow peer, can take long).
+	recordsPulled, recordsPushed, recordsHandedOff atomic.Uint64
+	blocksPulled, blocksPushed, blocksHandedOff    atomic.Uint64
+
+	// logLimit keeps the log of failing rounds to a line per minute per set of
+	// failing peers; failing is that set's key while rounds fail (syncLoop only).
+	logLimit *peerlog.Limiter
+	failing  string
 }
 
 func (st *syncState) init() {
 	st.trigger = make(chan struct{}, 1)
 	st.confirmed = map[int]time.Time{}
+	st.logLimit = peerlog.New(peerlog.DefaultInterval)
 }
 
 // roundResult is what one part of a round found.
 type roundResult struct {
-	synced                    bool // every owned partition was pulled from a quorum of each older version
-	pending                   int  // partitions not brought in step
-	blocks                    int  // blocks not copied or handed off
-	err                       error
-	pulled, pushed, handedOff uint64
+	synced  bool // every owned partition was pulled from a quorum of each older version
+	pending int  // partitions not brought in step
+	blocks  int  // blocks not copied or handed off
+	err     error
 }
 
 // SyncStatus returns anti-entropy's progress on this node.
@@ -122,6 +137,10 @@ func (s *Store) SyncStatus() SyncStatus {
 	defer s.sync.mu.Unlock()
 	st := s.sync.status
 	st.LayoutVersion = s.fence.newest()
+	st.RecordsPulled, st.RecordsPushed = s.sync.recordsPulled.Load(), s.sync.recordsPushed.Load()
+	st.RecordsHandedOff = s.sync.recordsHandedOff.Load()
+	st.BlocksPulled, st.BlocksPushed = s.sync.blocksPulled.Load(), s.sync.blocksPushed.Load()
+	st.BlocksHandedOff = s.sync.blocksHandedOff.Load()
 	return st
 }
 
@@ -161,8 +180,10 @@ func (s *Store) syncLoop(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				s.log.Warn("anti-entropy round left work undone", "error", err)
+				s.logRoundFailed(err)
 				wait = max(wait/4, 50*time.Millisecond)
+			} else {
+				s.logRoundInStep()
 			}
 			next = time.Now().Add(wait)
 		}
@@ -178,6 +199,36 @@ func (s *Store) syncLoop(ctx context.Context) {
 		case <-time.After(time.Until(next)):
 		}
 	}
+}
+
+// logRoundFailed logs a round that left work undone: the first of a run of rounds
+// failing with the same peers at once, then one line a minute with the count of the
+// rounds in between. A peer that is down fails every round until it is back or
+// removed; its error is summarized (roundErrors), not listed per partition.
+func (s *Store) logRoundFailed(err error) {
+	key := "peers:" + strings.Join(failingPeers(err), ",")
+	if s.sync.failing != "" && s.sync.failing != key {
+		s.sync.logLimit.Reset(s.sync.failing)
+	}
+	s.sync.failing = key
+	ok, repeated := s.sync.logLimit.Allow(key)
+	switch {
+	case !ok:
+	case repeated > 0:
+		s.log.Warn("anti-entropy rounds still leave work undone", "error", err, "rounds_not_logged", repeated)
+	default:
+		s.log.Warn("anti-entropy round left work undone", "error", err)
+	}
+}
+
+// logRoundInStep ends a run of failing rounds, saying so once.
+func (s *Store) logRoundInStep() {
+	if s.sync.failing == "" {
+		return
+	}
+	s.sync.logLimit.Reset(s.sync.failing)
+	s.sync.failing = ""
+	s.log.Info("anti-entropy rounds complete again")
 }
 
 // syncOnce runs one round.
@@ -246,12 +297,6 @@ func (s *Store) syncOnce(ctx context.Context) error {
 		st.LastError = err.Error()
 	}
 	st.PartitionsPending, st.BlockPartitionsPending, st.BlocksPending = rec.pending, blk.pending, blk.blocks
-	st.RecordsPulled += rec.pulled
-	st.RecordsPushed += rec.pushed
-	st.RecordsHandedOff += rec.handedOff
-	st.BlocksPulled += blk.pulled
-	st.BlocksPushed += blk.pushed
-	st.BlocksHandedOff += blk.handedOff
 	if err == nil && (rec.pending > 0 || blk.pending > 0) {
 		err = fmt.Errorf("blob: %d record and %d block partitions not in step", rec.pending, blk.pending)
 	}

@@ -42,13 +42,13 @@ func (s *Store) syncBlocks(ctx context.Context, pl placement) roundResult {
 
 	var mu sync.Mutex
 	ok := map[int]map[layout.NodeID]bool{}
-	var errs []error
-	var pulled, pushed, handedOff, failed atomic.Uint64
+	errs := roundErrors{what: "block partitions"}
+	var failed atomic.Uint64
 	note := func(q int, id layout.NodeID, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("block partition %d with node %s: %w", q, id, err))
+			errs.add(string(id), q, err)
 			return
 		}
 		if ok[q] == nil {
@@ -73,23 +73,19 @@ func (s *Store) syncBlocks(ctx context.Context, pl placement) roundResult {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			removed, out, bad, err := s.handOffBlocks(ctx, pl, inv, q)
-			handedOff.Add(uint64(removed))
-			pushed.Add(uint64(out))
+			bad, err := s.handOffBlocks(ctx, pl, inv, q)
 			failed.Add(uint64(bad))
 			if err != nil {
 				handoffFailed.Add(1)
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("hand off block partition %d: %w", q, err))
+				errs.add("", q, fmt.Errorf("hand off: %w", err))
 				mu.Unlock()
 			}
 		})
 	}
 	forEachPartition(mismatched, syncParallel, func(q int, peers []peerRep) {
 		for _, pr := range peers {
-			in, out, bad, xerr := s.exchangeBlocks(ctx, pr.rep, n, q, inv.list(q), ownsNewest(pl, q, pr.id))
-			pulled.Add(uint64(in))
-			pushed.Add(uint64(out))
+			bad, xerr := s.exchangeBlocks(ctx, pr.rep, n, q, inv.list(q), ownsNewest(pl, q, pr.id))
 			failed.Add(uint64(bad))
 			note(q, pr.id, xerr)
 		}
@@ -109,27 +105,26 @@ func (s *Store) syncBlocks(ctx context.Context, pl placement) roundResult {
 			}
 		}
 	}
-	res.pulled, res.pushed, res.handedOff = pulled.Load(), pushed.Load(), handedOff.Load()
 	res.blocks = int(failed.Load())
-	res.err = errors.Join(errs...)
+	res.err = errs.err()
 	return res
 }
 
 // exchangeBlocks brings block partition q of this node (holding ours, sorted) and of
 // peer rep in step: it copies here the blocks only the peer has, and (if push) there
-// the blocks only this node has. It returns how many blocks it copied each way and
-// how many it could not.
-func (s *Store) exchangeBlocks(ctx context.Context, rep Replica, partitions, q int, ours [][32]byte, push bool) (in, out, bad int, err error) {
+// the blocks only this node has. It counts what it copies in the sync totals and
+// returns how many blocks it could not copy.
+func (s *Store) exchangeBlocks(ctx context.Context, rep Replica, partitions, q int, ours [][32]byte, push bool) (bad int, err error) {
 	theirs, err := bounded(ctx, s.syncCallTimeout(), func(ctx context.Context) ([][32]byte, error) { return rep.BlockList(ctx, partitions, q) })
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
 	missing, lacking := diffHashes(ours, theirs)
-	in, bad1, err1 := s.copyBlocks(ctx, missing, func(ctx context.Context, h [32]byte) (bool, error) {
+	bad1, err1 := s.copyBlocks(ctx, missing, &s.sync.blocksPulled, func(ctx context.Context, h [32]byte) (bool, error) {
 		if has, err := s.blocks.Has(h); has || err != nil {
 			return false, err // another peer gave it since the listing
 		}
-		data, err := rep.GetBlock(ctx, h)
+		data, err := rep.GetBlock(ctx, h, nil)
 		if errors.Is(err, block.ErrNotFound) {
 			return false, nil // removed there since it listed it
 		}
@@ -141,16 +136,16 @@ func (s *Store) exchangeBlocks(ctx context.Context, rep Replica, partitions, q i
 	var bad2 int
 	var err2 error
 	if push {
-		out, bad2, err2 = s.copyBlocks(ctx, lacking, func(ctx context.Context, h [32]byte) (bool, error) { return s.pushBlock(ctx, rep, h) })
+		bad2, err2 = s.copyBlocks(ctx, lacking, &s.sync.blocksPushed, func(ctx context.Context, h [32]byte) (bool, error) { return s.pushBlock(ctx, rep, h) })
 	}
-	return in, out, bad1 + bad2, errors.Join(err1, err2)
+	return bad1 + bad2, errors.Join(err1, err2)
 }
 
 // pushBlock copies a local block to rep and reports whether it did; a block removed
 // here since the listing is skipped, and a corrupt one quarantined (a good copy comes
 // back from another owner).
 func (s *Store) pushBlock(ctx context.Context, rep Replica, h [32]byte) (bool, error) {
-	data, err := s.local.GetBlock(ctx, h)
+	data, err := s.local.GetBlock(ctx, h, nil)
 	if errors.Is(err, block.ErrNotFound) {
 		return false, nil
 	}
@@ -161,11 +156,11 @@ func (s *Store) pushBlock(ctx context.Context, rep Replica, h [32]byte) (bool, e
 }
 
 // copyBlocks runs fn for every hash, blockCopies at a time, each bounded by
-// RPCTimeout, and returns how many it copied (fn reported true), how many failed, and
-// the first few errors.
-func (s *Store) copyBlocks(ctx context.Context, hashes [][32]byte, fn func(context.Context, [32]byte) (bool, error)) (done, failed int, err error) {
+// RPCTimeout, adds each block copied (fn reported true) to total at once, and returns
+// how many failed and the first few errors.
+func (s *Store) copyBlocks(ctx context.Context, hashes [][32]byte, total *atomic.Uint64, fn func(context.Context, [32]byte) (bool, error)) (failed int, err error) {
 	if len(hashes) == 0 {
-		return 0, 0, nil
+		return 0, nil
 	}
 	var mu sync.Mutex
 	var errs []error
@@ -177,7 +172,7 @@ func (s *Store) copyBlocks(ctx context.Context, hashes [][32]byte, fn func(conte
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return done, failed + len(hashes) - started, ctx.Err()
+			return failed + len(hashes) - started, ctx.Err()
 		}
 		started++
 		wg.Go(func() {
@@ -192,19 +187,20 @@ func (s *Store) copyBlocks(ctx context.Context, hashes [][32]byte, fn func(conte
 					errs = append(errs, fmt.Errorf("block %s: %w", hexHash(h), err))
 				}
 			case copied:
-				done++
+				total.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	return done, failed, errors.Join(errs...)
+	return failed, errors.Join(errs...)
 }
 
 // handOffBlocks pushes the blocks this node holds in block partition q, which it does
 // not own under the newest layout, to every owner of q under the newest layout, and
 // once all of them have every one, removes them here (unless written again since the
-// hand-off began). It returns how many it removed, pushed and could not push.
-func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInventory, q int) (removed, pushed, failed int, err error) {
+// hand-off began), counting them in the sync totals. It returns how many it could
+// not push.
+func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInventory, q int) (failed int, err error) {
 	began := time.Now()
 	ours := inv.list(q)
 	var mu sync.Mutex
@@ -214,7 +210,7 @@ func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInven
 		wg.Go(func() {
 			o := s.resolve(id)
 			err := o.err
-			var out, bad int
+			var bad int
 			if err == nil {
 				var theirs [][32]byte
 				theirs, err = bounded(ctx, s.syncCallTimeout(), func(ctx context.Context) ([][32]byte, error) {
@@ -222,12 +218,11 @@ func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInven
 				})
 				if err == nil {
 					_, lacking := diffHashes(ours, theirs)
-					out, bad, err = s.copyBlocks(ctx, lacking, func(ctx context.Context, h [32]byte) (bool, error) { return s.pushBlock(ctx, o.rep, h) })
+					bad, err = s.copyBlocks(ctx, lacking, &s.sync.blocksPushed, func(ctx context.Context, h [32]byte) (bool, error) { return s.pushBlock(ctx, o.rep, h) })
 				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			pushed += out
 			failed += bad
 			if err != nil {
 				errs = append(errs, fmt.Errorf("node %s: %w", id, err))
@@ -236,21 +231,23 @@ func (s *Store) handOffBlocks(ctx context.Context, pl placement, inv *blockInven
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return 0, pushed, failed + len(ours), errors.Join(errs...)
+		return failed + len(ours), errors.Join(errs...)
 	}
+	removed := 0
 	for _, h := range ours {
 		gone, err := s.deleteLocalBlockIfOlder(h, began)
 		if err != nil {
-			return removed, pushed, failed, err
+			return failed, err
 		}
 		if gone {
 			removed++
+			s.sync.blocksHandedOff.Add(1)
 		}
 	}
 	if removed > 0 {
 		s.log.Info("handed blocks off to their new owners", "block_partition", q, "blocks", removed)
 	}
-	return removed, pushed, failed, nil
+	return failed, nil
 }
 
 // diffHashes compares two ascending lists of block names: missing is what only

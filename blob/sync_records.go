@@ -43,12 +43,12 @@ func (s *Store) syncRecords(ctx context.Context, pl placement, start time.Time) 
 	var mu sync.Mutex
 	ok := map[int]map[layout.NodeID]bool{}    // exchanges that completed
 	equal := map[int]map[layout.NodeID]bool{} // peers whose digest matched
-	var errs []error
+	errs := roundErrors{what: "record partitions"}
 	note := func(p int, id layout.NodeID, same bool, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("partition %d with node %s: %w", p, id, err))
+			errs.add(string(id), p, err)
 			return
 		}
 		if ok[p] == nil {
@@ -56,13 +56,6 @@ func (s *Store) syncRecords(ctx context.Context, pl placement, start time.Time) 
 		}
 		ok[p][id] = true
 		equal[p][id] = same
-	}
-	count := func(pulled, pushed, handedOff int) {
-		mu.Lock()
-		defer mu.Unlock()
-		res.pulled += uint64(pulled)
-		res.pushed += uint64(pushed)
-		res.handedOff += uint64(handedOff)
 	}
 
 	// Digests first, one call per peer; then the partitions that differ, several at
@@ -82,11 +75,9 @@ func (s *Store) syncRecords(ctx context.Context, pl placement, start time.Time) 
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			n, pushed, err := s.handOffRecords(ctx, pl, p)
-			count(0, pushed, n)
-			if err != nil {
+			if err := s.handOffRecords(ctx, pl, p); err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("hand off partition %d: %w", p, err))
+				errs.add("", p, fmt.Errorf("hand off: %w", err))
 				mu.Unlock()
 				handedOff <- p
 			}
@@ -94,8 +85,7 @@ func (s *Store) syncRecords(ctx context.Context, pl placement, start time.Time) 
 	}
 	forEachPartition(mismatched, syncParallel, func(p int, peers []peerRep) {
 		for _, pr := range peers {
-			pulled, pushed, xerr := s.exchangeRecords(ctx, pr.rep, p, true, ownsNewest(pl, p, pr.id))
-			count(pulled, pushed, 0)
+			xerr := s.exchangeRecords(ctx, pr.rep, p, true, ownsNewest(pl, p, pr.id))
 			note(p, pr.id, false, xerr)
 		}
 	})
@@ -130,62 +120,57 @@ func (s *Store) syncRecords(ctx context.Context, pl placement, start time.Time) 
 		}
 	}
 	s.sync.mu.Unlock()
-	res.err = errors.Join(errs...)
+	res.err = errs.err()
 	return res
 }
 
 // exchangeRecords brings partition p of this node and of peer rep in step: it
 // compares their summaries, pulls (if pull) what the peer holds newer or this node
 // lacks, and pushes (if push) what this node holds newer or the peer lacks. It
-// returns how many items it pulled and pushed.
-func (s *Store) exchangeRecords(ctx context.Context, rep Replica, p int, pull, push bool) (pulled, pushed int, err error) {
+// counts what it copies in the sync totals.
+func (s *Store) exchangeRecords(ctx context.Context, rep Replica, p int, pull, push bool) error {
 	ours, err := s.idx.Summary(ctx, p)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	theirs, err := bounded(ctx, s.syncCallTimeout(), func(ctx context.Context) (index.Summary, error) { return rep.Summary(ctx, p) })
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	want, give := diffSummaries(&ours, &theirs)
 	if pull {
 		for _, chunk := range chunkSummary(want, syncChunk) {
 			b, err := bounded(ctx, s.syncCallTimeout(), func(ctx context.Context) (index.Batch, error) { return rep.Fetch(ctx, p, chunk) })
 			if err != nil {
-				return pulled, pushed, err
+				return err
 			}
 			n, err := s.idx.Apply(ctx, p, b)
+			s.sync.recordsPulled.Add(uint64(n))
 			if err != nil {
-				return pulled, pushed, err
+				return err
 			}
-			pulled += n
 		}
 	}
 	if push {
-		n, err := s.pushRecords(ctx, rep, p, give)
-		pushed += n
-		if err != nil {
-			return pulled, pushed, err
-		}
+		return s.pushRecords(ctx, rep, p, give)
 	}
-	return pulled, pushed, nil
+	return nil
 }
 
-// pushRecords sends the items give names from this node's partition p to rep, and
-// returns how many it sent.
-func (s *Store) pushRecords(ctx context.Context, rep Replica, p int, give index.Summary) (int, error) {
-	pushed := 0
+// pushRecords sends the items give names from this node's partition p to rep,
+// counting them in the sync totals as each chunk is stored.
+func (s *Store) pushRecords(ctx context.Context, rep Replica, p int, give index.Summary) error {
 	for _, chunk := range chunkSummary(give, syncChunk) {
 		b, err := s.idx.Fetch(ctx, p, chunk)
 		if err != nil {
-			return pushed, err
+			return err
 		}
 		if err := s.applyRemote(ctx, rep, p, b); err != nil {
-			return pushed, err
+			return err
 		}
-		pushed += b.Len()
+		s.sync.recordsPushed.Add(uint64(b.Len()))
 	}
-	return pushed, nil
+	return nil
 }
 
 // applyRemote stores batch b on rep, cut in halves while it is too large for one
@@ -207,12 +192,11 @@ func (s *Store) applyRemote(ctx context.Context, rep Replica, p int, b index.Bat
 
 // handOffRecords pushes everything this node holds of partition p, which it does not
 // own under the newest layout, to every owner of it under the newest layout, and once
-// all of them have it, removes exactly what it pushed. It returns how many items it
-// removed and how many it pushed.
-func (s *Store) handOffRecords(ctx context.Context, pl placement, p int) (removed, pushed int, err error) {
+// all of them have it, removes exactly what it pushed, counting it in the sync totals.
+func (s *Store) handOffRecords(ctx context.Context, pl placement, p int) error {
 	ours, err := s.idx.Summary(ctx, p)
 	if err != nil || ours.Len() == 0 {
-		return 0, 0, err
+		return err
 	}
 	var mu sync.Mutex
 	var errs []error
@@ -221,18 +205,16 @@ func (s *Store) handOffRecords(ctx context.Context, pl placement, p int) (remove
 		wg.Go(func() {
 			o := s.resolve(id)
 			err := o.err
-			n := 0
 			if err == nil {
 				var theirs index.Summary
 				theirs, err = bounded(ctx, s.syncCallTimeout(), func(ctx context.Context) (index.Summary, error) { return o.rep.Summary(ctx, p) })
 				if err == nil {
 					_, give := diffSummaries(&ours, &theirs)
-					n, err = s.pushRecords(ctx, o.rep, p, give)
+					err = s.pushRecords(ctx, o.rep, p, give)
 				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			pushed += n
 			if err != nil {
 				errs = append(errs, fmt.Errorf("node %s: %w", id, err))
 			}
@@ -240,40 +222,48 @@ func (s *Store) handOffRecords(ctx context.Context, pl placement, p int) (remove
 	}
 	wg.Wait()
 	if len(errs) > 0 {
-		return 0, pushed, errors.Join(errs...)
+		return errors.Join(errs...)
 	}
 	// Every new owner holds each item as listed, or something newer: this node's
 	// copies are no longer needed. Whatever changed here since the summary stays, for
 	// the next round.
-	removed, err = s.idx.Forget(ctx, p, ours)
+	removed, err := s.idx.Forget(ctx, p, ours)
+	s.sync.recordsHandedOff.Add(uint64(removed))
 	if removed > 0 {
 		s.log.Info("handed partition off to its new owners", "partition", p, "items", removed)
 	}
-	return removed, pushed, err
+	return err
 }
 
 // diffSummaries compares two owners' summaries of a partition: want lists what the
 // other side holds newer or alone, give what this side does.
 func diffSummaries(ours, theirs *index.Summary) (want, give index.Summary) {
-	type vkey struct{ b, k string }
+	// Versions are compared slot by slot (a union): each side gives the slots the
+	// other lacks or holds in a losing state (a tombstone wins, then the later
+	// attribute change).
+	type vkey struct {
+		b, k string
+		hlc  uint64
+		node string
+	}
 	tv := make(map[vkey]index.VersionStamp, len(theirs.Versions))
 	for _, t := range theirs.Versions {
-		tv[vkey{t.Bucket, t.Key}] = t
+		tv[vkey{t.Bucket, t.Key, t.HLC, t.Node}] = t
 	}
 	seen := make(map[vkey]bool, len(ours.Versions))
 	for _, o := range ours.Versions {
-		k := vkey{o.Bucket, o.Key}
+		k := vkey{o.Bucket, o.Key, o.HLC, o.Node}
 		seen[k] = true
 		t, ok := tv[k]
 		switch {
-		case !ok || stampNewer(&o, &t):
+		case !ok || stampWins(&o, &t):
 			give.Versions = append(give.Versions, o)
-		case stampNewer(&t, &o):
+		case stampWins(&t, &o):
 			want.Versions = append(want.Versions, t)
 		}
 	}
 	for _, t := range theirs.Versions {
-		if !seen[vkey{t.Bucket, t.Key}] {
+		if !seen[vkey{t.Bucket, t.Key, t.HLC, t.Node}] {
 			want.Versions = append(want.Versions, t)
 		}
 	}
@@ -332,12 +322,13 @@ func diffSummaries(ours, theirs *index.Summary) (want, give index.Summary) {
 	return want, give
 }
 
-// stampNewer reports whether version a wins over b by last write wins.
-func stampNewer(a, b *index.VersionStamp) bool {
-	if a.HLC != b.HLC {
-		return a.HLC > b.HLC
+// stampWins reports whether a, a copy of b's slot, wins over it: a tombstone, then
+// the later attribute change.
+func stampWins(a, b *index.VersionStamp) bool {
+	if a.Tombstone != b.Tombstone {
+		return a.Tombstone
 	}
-	return a.Node > b.Node
+	return a.Changed > b.Changed
 }
 
 // chunkSummary cuts s into summaries of at most n items, versions first, then

@@ -110,9 +110,24 @@ func TestDiffSummaries(t *testing.T) {
 		Uploads:  []index.UploadStamp{{Bucket: "b", Key: "k", ID: "ended-here", Initiated: 1}, {Bucket: "b", Key: "k", ID: "live", Initiated: 1, Deleted: 9}},
 		Parts:    []index.PartStamp{{Bucket: "b", Key: "k", UploadID: "live", Number: 1, HLC: 3}, {Bucket: "b", Key: "k", UploadID: "live", Number: 2, HLC: 3}},
 	}
+	tomb := func(s index.VersionStamp, changed uint64) index.VersionStamp {
+		s.Tombstone, s.Changed = true, changed
+		return s
+	}
+	attr := func(s index.VersionStamp, changed uint64) index.VersionStamp {
+		s.Changed = changed
+		return s
+	}
+	ours.Versions = append(ours.Versions, tomb(v("removed-here", 7, "a"), 9), attr(v("tagged-there", 7, "a"), 0))
+	theirs.Versions = append(theirs.Versions, v("removed-here", 7, "a"), attr(v("tagged-there", 7, "a"), 8))
 	want, give := diffSummaries(&ours, &theirs)
-	require.Equal(t, []index.VersionStamp{v("older-here", 2, "a"), v("only-there", 1, "a")}, want.Versions)
-	require.Equal(t, []index.VersionStamp{v("newer-here", 5, "a"), v("only-here", 1, "a"), v("tie", 3, "b")}, give.Versions)
+	// Versions are a union, slot by slot: each side gets every slot it lacks (the
+	// receiver's null-version rule then keeps only the newest null record); a copy
+	// of one slot wins by tombstone, then by its later attribute change.
+	require.ElementsMatch(t, []index.VersionStamp{v("newer-here", 4, "a"), v("older-here", 2, "a"), v("only-there", 1, "a"), v("tie", 3, "a"),
+		attr(v("tagged-there", 7, "a"), 8)}, want.Versions)
+	require.ElementsMatch(t, []index.VersionStamp{v("newer-here", 5, "a"), v("older-here", 1, "a"), v("only-here", 1, "a"), v("tie", 3, "b"),
+		tomb(v("removed-here", 7, "a"), 9)}, give.Versions)
 	require.Equal(t, "live", want.Uploads[0].ID, "their tombstone wins")
 	require.Equal(t, "ended-here", give.Uploads[0].ID, "our tombstone wins")
 	require.Len(t, want.Uploads, 1)

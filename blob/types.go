@@ -19,6 +19,9 @@ type Headers struct {
 	ContentLanguage    string `json:"cl,omitempty"`
 	CacheControl       string `json:"cc,omitempty"`
 	Expires            string `json:"ex,omitempty"` // kept verbatim as the client sent it
+	// StorageClass is the S3 storage class the client asked for; "" means STANDARD.
+	// Every class is stored the same way.
+	StorageClass string `json:"sc,omitempty"`
 }
 
 // PartInfo describes one part of a multipart object or upload.
@@ -28,6 +31,9 @@ type PartInfo struct {
 	ETag         string            `json:"e"` // hex MD5, unquoted
 	LastModified time.Time         `json:"m"`
 	Checksum     checksum.Checksum `json:"c,omitempty"`
+	// Sealed is the part's sealed data key when it is stored encrypted (an upload
+	// created with Encrypt): each part has its own. Opaque outside blob.
+	Sealed []byte `json:"k,omitempty"`
 }
 
 // ObjectInfo is what S3 reports about one object version.
@@ -45,7 +51,21 @@ type ObjectInfo struct {
 	// HEAD with partNumber use it.
 	Parts        []PartInfo
 	DeleteMarker bool
-	HLC          hlc.Timestamp // write time; newest wins
+	HLC          hlc.Timestamp // creation time
+	// Changed is the HLC of the last change to the version's tags or object lock
+	// (zero if none was made): site sync orders such changes between sites by it.
+	Changed hlc.Timestamp
+	// Tags are the version's object tags.
+	Tags map[string]string
+	// Lock is the version's retention and legal hold.
+	Lock ObjectLock
+	// IsLatest is set, in a version listing, on each key's current version.
+	IsLatest bool
+	// Origin is where site sync brought the version from; zero if written here.
+	Origin Origin
+	// Encrypted is set when the version's bytes are stored encrypted (SSE-S3); Size,
+	// ETag and Checksum are still those of the plaintext.
+	Encrypted bool
 }
 
 // SealFunc runs after a body has been read to its end and before anything is made
@@ -61,6 +81,17 @@ type PutInput struct {
 	Headers  Headers
 	UserMeta map[string]string
 	Seal     SealFunc // optional
+	// Versioning is the bucket's state: Enabled makes the object a new version.
+	Versioning Versioning
+	Tags       map[string]string
+	Lock       ObjectLock // the new version's retention and legal hold
+	// Origin is set by a write of site sync's (docs/site-sync.md).
+	Origin Origin
+	// Cond, if not nil, makes the write conditional (If-None-Match, If-Match).
+	Cond *Condition
+	// Encrypt stores the bytes encrypted under a fresh data key (SSE-S3,
+	// docs/encryption.md). It needs Config.EncryptionKey.
+	Encrypt bool
 }
 
 // CopyInput writes Dst as a new object holding Src's bytes, without copying them.
@@ -71,6 +102,16 @@ type CopyInput struct {
 	Headers  Headers
 	UserMeta map[string]string
 	Checksum checksum.Checksum // usually Src's
+	// Versioning is the destination bucket's state.
+	Versioning Versioning
+	Tags       map[string]string // the copy's tags
+	Lock       ObjectLock        // the copy's retention and legal hold
+	// Cond, if not nil, makes the copy conditional on the destination key.
+	Cond *Condition
+	// Encrypt makes the copy encrypted: a plaintext source is then read and written
+	// again, encrypted. The copy of an encrypted source is always encrypted (it shares
+	// the source's blocks and data key), whatever Encrypt says.
+	Encrypt bool
 }
 
 // ListInput asks for one page of a bucket listing.
@@ -101,6 +142,12 @@ type CreateUploadInput struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm checksum.Algorithm // optional
 	ChecksumType      checksum.Type      // optional; COMPOSITE when an algorithm is set
+	Tags              map[string]string  // the object's tags, from x-amz-tagging
+	// Lock is the object's retention and legal hold, applied at completion.
+	Lock ObjectLock
+	// Encrypt stores every part encrypted (SSE-S3), each under its own data key, and
+	// so the completed object. It needs Config.EncryptionKey.
+	Encrypt bool
 }
 
 // Upload describes a multipart upload in progress.
@@ -113,6 +160,9 @@ type Upload struct {
 	UserMeta          map[string]string
 	ChecksumAlgorithm checksum.Algorithm
 	ChecksumType      checksum.Type
+	Tags              map[string]string
+	Lock              ObjectLock
+	Encrypted         bool // created with CreateUploadInput.Encrypt
 }
 
 // UploadPartInput uploads one part. Uploading a part number again replaces it.

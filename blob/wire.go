@@ -14,7 +14,8 @@ import (
 // varints, strings and byte slices are length-prefixed, lists are a count then their
 // elements. Blocks themselves travel as raw bytes (rpc.go). A change of any message
 // takes a new operation path under RPCPrefix, so that nodes of two releases never
-// misread each other during a rolling upgrade.
+// misread each other during a rolling upgrade. (Versioning changed records, entries,
+// list queries and version stamps: their operations took a ".v2" path.)
 
 // errWire is a message that does not decode.
 var errWire = errors.New("blob: malformed node-to-node message")
@@ -171,13 +172,34 @@ func (e *enc) record(r *index.Record) {
 	e.raw(r.Parts)
 	e.raw(r.Inline)
 	e.blocks(r.Blocks)
+	e.bool(r.Versioned)
+	e.bool(r.DeleteMarker)
+	e.uv(r.Changed)
 }
 
 func (d *dec) record() (r index.Record) {
 	r.Bucket, r.Key, r.HLC, r.Node = d.str(), d.str(), d.uv(), d.str()
 	r.Tombstone, r.Size, r.ETag = d.bool(), d.iv(), d.str()
 	r.Meta, r.Parts, r.Inline, r.Blocks = d.raw(), d.raw(), d.raw(), d.blocks()
+	r.Versioned, r.DeleteMarker, r.Changed = d.bool(), d.bool(), d.uv()
 	return r
+}
+
+// records encodes a key's records (Current's answer), counted.
+func (e *enc) records(rs []index.Record) {
+	e.uv(uint64(len(rs)))
+	for i := range rs {
+		e.record(&rs[i])
+	}
+}
+
+func (d *dec) records() []index.Record {
+	n := d.count()
+	out := make([]index.Record, 0, n)
+	for range n {
+		out = append(out, d.record())
+	}
+	return out
 }
 
 func (e *enc) entry(x *index.Entry) {
@@ -188,12 +210,32 @@ func (e *enc) entry(x *index.Entry) {
 	e.iv(x.Size)
 	e.str(x.ETag)
 	e.raw(x.Meta)
+	e.bool(x.Versioned)
+	e.bool(x.DeleteMarker)
+	e.uv(x.Changed)
 }
 
 func (d *dec) entry() (x index.Entry) {
 	x.Key, x.HLC, x.Node, x.Tombstone = d.str(), d.uv(), d.str(), d.bool()
 	x.Size, x.ETag, x.Meta = d.iv(), d.str(), d.raw()
+	x.Versioned, x.DeleteMarker, x.Changed = d.bool(), d.bool(), d.uv()
 	return x
+}
+
+func (e *enc) entries(xs []index.Entry) {
+	e.uv(uint64(len(xs)))
+	for i := range xs {
+		e.entry(&xs[i])
+	}
+}
+
+func (d *dec) entries() []index.Entry {
+	n := d.count()
+	out := make([]index.Entry, 0, n)
+	for range n {
+		out = append(out, d.entry())
+	}
+	return out
 }
 
 func (e *enc) upload(u *index.Upload) {
@@ -251,12 +293,16 @@ func (e *enc) query(q *index.ListQuery) {
 	e.bool(q.Pos.Under)
 	e.str(q.Pos.UploadID)
 	e.int(q.Limit)
+	e.bool(q.Versions)
+	e.uv(q.Pos.HLC)
+	e.str(q.Pos.Node)
 }
 
 func (d *dec) query() (q index.ListQuery) {
 	q.Bucket, q.Prefix = d.str(), d.str()
 	q.Pos.After, q.Pos.Under, q.Pos.UploadID = d.str(), d.bool(), d.str()
 	q.Limit = d.int()
+	q.Versions, q.Pos.HLC, q.Pos.Node = d.bool(), d.uv(), d.str()
 	return q
 }
 
@@ -266,10 +312,12 @@ func (e *enc) versionStamp(v *index.VersionStamp) {
 	e.uv(v.HLC)
 	e.str(v.Node)
 	e.bool(v.Tombstone)
+	e.uv(v.Changed)
 }
 
 func (d *dec) versionStamp() (v index.VersionStamp) {
 	v.Bucket, v.Key, v.HLC, v.Node, v.Tombstone = d.str(), d.str(), d.uv(), d.str(), d.bool()
+	v.Changed = d.uv()
 	return v
 }
 

@@ -18,6 +18,9 @@ type body struct {
 	inline []byte // the whole body, when it was small enough to inline
 	blocks []index.BlockRef
 	pinned [][32]byte // blocks to unpin once the record naming them is committed
+	// sse is the sealed data key when the blocks hold the body encrypted
+	// (writeEncrypted); size and md5 are then the plaintext's.
+	sse []byte
 }
 
 // pendingBlock is one block of a body, filled in by the goroutine that writes it.

@@ -29,7 +29,7 @@ func (m *Meta) PutBucketPolicy(ctx context.Context, bucket string, doc []byte) e
 	if _, err := policy.ParseBucketPolicy(doc, bucket); err != nil {
 		return malformed(err)
 	}
-	return m.apply(ctx, BucketPolicyPut{Bucket: bucket, Document: string(doc), UpdatedAt: time.Now().UTC()})
+	return m.applySetting(ctx, BucketPolicyPut{Bucket: bucket, Document: string(doc), UpdatedAt: time.Now().UTC()})
 }
 
 // BucketPolicy returns a bucket's policy; ErrNoSuchBucketPolicy if it has none. The
@@ -48,5 +48,5 @@ func (m *Meta) BucketPolicy(ctx context.Context, bucket string) (BucketPolicy, e
 // DeleteBucketPolicy removes a bucket's policy; a bucket without one is a no-op, as
 // S3. ErrNoSuchBucket if the bucket does not exist.
 func (m *Meta) DeleteBucketPolicy(ctx context.Context, bucket string) error {
-	return m.apply(ctx, BucketPolicyDelete{Bucket: bucket})
+	return m.applyConfig(ctx, BucketPolicyDelete{Bucket: bucket})
 }

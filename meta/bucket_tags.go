@@ -30,7 +30,7 @@ func (m *Meta) PutBucketTags(ctx context.Context, bucket string, tags map[string
 	if err := checkBucketTags(tags); err != nil {
 		return err
 	}
-	return m.apply(ctx, BucketTagsSet{Bucket: bucket, Tags: tags})
+	return m.applySetting(ctx, BucketTagsSet{Bucket: bucket, Tags: tags})
 }
 
 // BucketTags returns a copy of a bucket's tags, an empty map if it has none;
@@ -51,7 +51,7 @@ func (m *Meta) BucketTags(ctx context.Context, bucket string) (map[string]string
 // DeleteBucketTags removes a bucket's tags; a bucket without tags is a no-op, as S3.
 // ErrNoSuchBucket if the bucket does not exist.
 func (m *Meta) DeleteBucketTags(ctx context.Context, bucket string) error {
-	return m.apply(ctx, BucketTagsSet{Bucket: bucket})
+	return m.applySetting(ctx, BucketTagsSet{Bucket: bucket})
 }
 
 // checkBucketTags applies S3's rules for bucket tags: at most MaxBucketTags; keys of

@@ -77,6 +77,7 @@ func (m *Meta) runCluster(ctx context.Context, events <-chan membership.Event, e
 			if err := m.reconcile(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn("cluster reconcile failed; will retry", "error", err)
 			}
+			m.deleteExpiredKeys(ctx, time.Now())
 		}
 		select {
 		case <-ctx.Done():

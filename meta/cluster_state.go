@@ -33,6 +33,9 @@ type clusterState struct {
 	SyncAcks map[string]uint64 `json:"syncAcks,omitempty"`
 	// NodeStatus records nodes that are not simply active.
 	NodeStatus map[string]NodeStatus `json:"nodeStatus,omitempty"`
+	// Overrides holds the administrator's capacity and zone overrides, by node id
+	// (node_override.go).
+	Overrides map[string]NodeOverride `json:"nodeOverrides,omitempty"`
 }
 
 // clone returns a copy of c that shares no map or slice with it (the specs in the
@@ -42,12 +45,16 @@ func (c clusterState) clone() clusterState {
 		LayoutHistory: slices.Clone(c.LayoutHistory),
 		SyncAcks:      maps.Clone(c.SyncAcks),
 		NodeStatus:    maps.Clone(c.NodeStatus),
+		Overrides:     maps.Clone(c.Overrides),
 	}
 	if out.SyncAcks == nil {
 		out.SyncAcks = map[string]uint64{}
 	}
 	if out.NodeStatus == nil {
 		out.NodeStatus = map[string]NodeStatus{}
+	}
+	if out.Overrides == nil {
+		out.Overrides = map[string]NodeOverride{}
 	}
 	return out
 }

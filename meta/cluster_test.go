@@ -1,9 +1,7 @@
 package meta
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -58,12 +56,7 @@ func TestLayoutHistoryIsDroppedWhenSynced(t *testing.T) {
 	require.ErrorIs(t, applyErr(t, f, next(), LayoutSyncAck{Node: "a", Version: 9}), ErrInvalid)
 
 	// The snapshot keeps the history and the acks.
-	snap, err := f.Snapshot()
-	require.NoError(t, err)
-	sink := &memSink{}
-	require.NoError(t, snap.Persist(sink))
-	g := newFSM()
-	require.NoError(t, g.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))))
+	g := restoredCopy(t, f)
 	require.Equal(t, []uint64{3, 2}, versions(g.layouts()))
 	require.Equal(t, map[string]uint64{"a": 2, "b": 2}, g.syncAcks())
 	require.Equal(t, f.layouts()[1].Owners(7), g.layouts()[1].Owners(7))
@@ -167,25 +160,33 @@ func TestRPCForwarder(t *testing.T) {
 
 	entry, err := encodeCommand(BucketCreate{Name: "forwarded"})
 	require.NoError(t, err)
-	require.NoError(t, fwd.Forward(ctx, l, entry))
+	applied, err := fwd.Forward(ctx, l, entry)
+	require.NoError(t, err)
+	require.Equal(t, leader.fsm.index(), applied, "the leader names the entry's index")
 	_, err = leader.Bucket(ctx, "forwarded")
 	require.NoError(t, err)
+	forward := func(entry []byte) error {
+		_, err := fwd.Forward(ctx, l, entry)
+		return err
+	}
 	entry, err = encodeCommand(BucketCreate{Name: "forwarded", Owner: "someone-else"})
 	require.NoError(t, err)
-	require.ErrorIs(t, fwd.Forward(ctx, l, entry), ErrBucketExists, "the command's error keeps its sentinel")
-	require.ErrorIs(t, fwd.Forward(ctx, l, []byte{0xff}), ErrInvalid)
+	require.ErrorIs(t, forward(entry), ErrBucketExists, "the command's error keeps its sentinel")
+	require.ErrorIs(t, forward([]byte{0x7f}), ErrInvalid) // unknown, without IgnoreUnknownTypeFlag
 	index, err := fwd.ReadIndex(ctx, l)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, index, leader.fsm.index())
 
 	// Unknown leader address, unreachable leader: surely not sent, so ErrNotLeader.
-	require.ErrorIs(t, fwd.Forward(ctx, Leader{ID: "n9"}, entry), ErrNotLeader)
+	_, err = fwd.Forward(ctx, Leader{ID: "n9"}, entry)
+	require.ErrorIs(t, err, ErrNotLeader)
 	dead := NewRPCForwarder(transport.NewClient(keys.RPC, "n2", nil), func(string) (string, bool) { return "127.0.0.1:1", true })
-	require.ErrorIs(t, dead.Forward(ctx, l, entry), ErrNotLeader)
+	_, err = dead.Forward(ctx, l, entry)
+	require.ErrorIs(t, err, ErrNotLeader)
 
 	// A caller with another key is refused.
 	other, _ := transport.DeriveKeys("some other cluster's secret")
-	err = NewRPCForwarder(transport.NewClient(other.RPC, "x", nil), resolve).Forward(ctx, l, entry)
+	_, err = NewRPCForwarder(transport.NewClient(other.RPC, "x", nil), resolve).Forward(ctx, l, entry)
 	require.ErrorIs(t, err, ErrNotReady)
 	require.ErrorContains(t, err, "CAIRN_CLUSTER_SECRET")
 	var remote *transport.RemoteError

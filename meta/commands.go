@@ -18,6 +18,21 @@ import (
 // version that knows it before it is proposed: an unknown type stops the FSM).
 type CommandType uint8
 
+// IgnoreUnknownTypeFlag, set in a log entry's type byte, lets a node that does not know
+// the command skip the entry instead of stopping, as Nomad's log does. During a rolling
+// upgrade the newer nodes may propose a command the older ones do not know yet: one
+// whose effect an older node can safely miss (a hint, a statistic) carries this flag
+// (its Go type implements skippable), and an older FSM passes over it; any other
+// unknown command still stops an older FSM, because skipping it would make that node's
+// state diverge. Command types stay below 0x80, so the flag never hides a type.
+const IgnoreUnknownTypeFlag CommandType = 0x80
+
+// skippable is implemented by a command that an older node may skip (see
+// IgnoreUnknownTypeFlag).
+type skippable interface {
+	skippableByOlderNodes() bool
+}
+
 // The commands. 0 is never a command.
 const (
 	CmdClusterInit     CommandType = 1
@@ -28,7 +43,13 @@ const (
 	CmdAccessKeyDelete CommandType = 6
 	CmdRootKeySet      CommandType = 7
 
-	// 8–10 are the cluster commands (cluster_commands.go); the IAM family starts at 32.
+	// 8–10 are the cluster commands (cluster_commands.go); 12 is
+	// CmdBucketVersioningSet (bucket_versioning.go); 20 is CmdBucketLifecycleSet
+	// (bucket_lifecycle.go); 21 is CmdBucketObjectLockSet (bucket_objectlock.go); 22 is
+	// CmdBucketCORSSet (bucket_cors.go); 24 is CmdBucketQuotaSet (bucket_quota.go); 25 is
+	// CmdBucketEncryptionSet (bucket_encryption.go); 26 is CmdNodeOverrideSet
+	// (node_override.go); the
+	// IAM family starts at 32, site sync's at 96 (replication_commands.go).
 
 	CmdBucketTagsSet CommandType = 11
 )
@@ -52,11 +73,28 @@ func (t CommandType) String() string {
 		return "RootKeySet"
 	case CmdBucketTagsSet:
 		return "BucketTagsSet"
+	case CmdBucketVersioningSet:
+		return "BucketVersioningSet"
+	case CmdBucketLifecycleSet:
+		return "BucketLifecycleSet"
+	case CmdBucketObjectLockSet:
+		return "BucketObjectLockSet"
+	case CmdBucketQuotaSet:
+		return "BucketQuotaSet"
+	case CmdBucketCORSSet:
+		return "BucketCORSSet"
+	case CmdBucketEncryptionSet:
+		return "BucketEncryptionSet"
+	case CmdNodeOverrideSet:
+		return "NodeOverrideSet"
 	}
 	if name, ok := clusterCommandNames[t]; ok {
 		return name
 	}
 	if name, ok := iamCommandNames[t]; ok {
+		return name
+	}
+	if name, ok := replicationCommandNames[t]; ok {
 		return name
 	}
 	return fmt.Sprintf("CommandType(%d)", uint8(t))
@@ -108,6 +146,8 @@ type AccessKeyPut struct {
 	User      string    `json:"user"`
 	Secret    []byte    `json:"sealedSecret"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Expiry is the key's own expiry (AccessKey.Expiry); absent: never.
+	Expiry *time.Time `json:"expiry,omitempty"`
 }
 
 // AccessKeyDelete removes an access key; ErrNoSuchAccessKey if there is none.
@@ -148,5 +188,9 @@ func encodeCommand(c command) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta: encode %s: %w", c.commandType(), err)
 	}
-	return append([]byte{byte(c.commandType())}, body...), nil
+	t := c.commandType()
+	if sk, ok := c.(skippable); ok && sk.skippableByOlderNodes() {
+		t |= IgnoreUnknownTypeFlag
+	}
+	return append([]byte{byte(t)}, body...), nil
 }

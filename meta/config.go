@@ -31,6 +31,11 @@ type Config struct {
 	// enter the Raft log; the FSM, its snapshots and the log never hold them in clear.
 	// Required, and the same on every node of the cluster.
 	SecretKey []byte
+	// SecretKeySource says where SecretKey comes from, in words an operator acts on
+	// (e.g. "the cluster secret (CAIRN_CLUSTER_SECRET)"). Open records it with a new
+	// node's data and names it if the node later starts with another key. Default
+	// "SecretKey".
+	SecretKeySource string
 	// Bootstrap makes this node bootstrap a new cluster with itself as the only voter
 	// when it has no Raft state yet (the single-node default). The bootstrapping node
 	// also gives the cluster its id and a first layout holding only itself.
@@ -132,6 +137,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.SecretKeySource == "" {
+		c.SecretKeySource = "SecretKey"
 	}
 	return c
 }

@@ -33,6 +33,22 @@ var (
 	// ErrInvalidTag: PutBucketTags of tags that break S3's rules (see
 	// checkBucketTags); the error says which tag and why.
 	ErrInvalidTag = errors.New("meta: invalid tag")
+	// ErrSealKey: this node starts with a SecretKey other than the one that sealed
+	// its data (Open), or a sealed secret does not decrypt.
+	ErrSealKey = errors.New("meta: the key that sealed the access key secrets differs from this node's")
+	// ErrNoSuchConnection: no site sync connection of that name.
+	ErrNoSuchConnection = errors.New("meta: no such connection")
+	// ErrConnectionExists: a connection of that name exists already.
+	ErrConnectionExists = errors.New("meta: connection already exists")
+	// ErrConnectionInUse: a replication rule uses the connection.
+	ErrConnectionInUse = errors.New("meta: connection is used by a replication rule")
+	// ErrNoSuchReplicationRule: the bucket has no replication rule of that id.
+	ErrNoSuchReplicationRule = errors.New("meta: no such replication rule")
+	// ErrNotImplemented: a setting this version accepts in its format but does not
+	// carry out yet (a bidirectional replication rule).
+	ErrNotImplemented = errors.New("meta: not implemented yet")
+	// ErrReplicationRuleExists: the bucket has a rule of that id already.
+	ErrReplicationRuleExists = errors.New("meta: replication rule already exists")
 )
 
 // codes names every sentinel error for the wire, in the order ErrorCode tries them.
@@ -63,9 +79,17 @@ var codes = []struct {
 	{"NoSuchBucketPolicy", ErrNoSuchBucketPolicy},
 	{"UserDisabled", ErrUserDisabled},
 	{"UserExpired", ErrUserExpired},
+	{"AccessKeyExpired", ErrAccessKeyExpired},
 	{"RootKey", ErrRootKey},
 	{"NoSuchNode", ErrNoSuchNode},
 	{"InvalidTag", ErrInvalidTag},
+	{"InvalidBucketState", ErrInvalidBucketState},
+	{"NoSuchConnection", ErrNoSuchConnection},
+	{"ConnectionExists", ErrConnectionExists},
+	{"ConnectionInUse", ErrConnectionInUse},
+	{"NoSuchReplicationRule", ErrNoSuchReplicationRule},
+	{"ReplicationRuleExists", ErrReplicationRuleExists},
+	{"NotImplemented", ErrNotImplemented},
 }
 
 // ErrorCode returns the stable code of the meta sentinel that err wraps, or "" if it

@@ -15,10 +15,11 @@ import (
 // that errors.Is still finds meta's sentinels.
 type Forwarder interface {
 	// Forward has leader apply entry (an encoded command) with ApplyForwarded and
-	// returns its result. It returns an error wrapping ErrNotLeader only when the
-	// entry was surely not proposed (the remote is not the leader), so the caller may
-	// send it elsewhere.
-	Forward(ctx context.Context, leader Leader, entry []byte) error
+	// returns the Raft index it was committed at (0 if the leader did not say) and
+	// its result. It returns an error wrapping ErrNotLeader only when the entry was
+	// surely not proposed (the remote is not the leader), so the caller may send it
+	// elsewhere.
+	Forward(ctx context.Context, leader Leader, entry []byte) (uint64, error)
 	// ReadIndex returns the result of leader's ReadIndex.
 	ReadIndex(ctx context.Context, leader Leader) (uint64, error)
 }
@@ -62,18 +63,29 @@ func (m *Meta) route(ctx context.Context, local func(context.Context) error, rem
 		}
 		// A leader that could not be reached (ErrNotLeader from the Forwarder) may
 		// still be the leader: try again after a heartbeat even if nothing changes.
-		retry := time.NewTimer(m.cfg.HeartbeatTimeout)
-		select {
-		case <-changed:
-		case <-retry.C:
-		case <-m.done:
-			retry.Stop()
-			return ErrClosed
-		case <-ctx.Done():
-			retry.Stop()
+		switch err := m.awaitLeaderChange(ctx, changed); {
+		case err == ErrClosed:
+			return err
+		case err != nil:
 			return notReady(ctx, "no leader")
 		}
-		retry.Stop()
+	}
+}
+
+// awaitLeaderChange returns once changed (from leaderEvents.wait) fires or a
+// heartbeat has passed (nil), or with ErrClosed when the Meta closes, or ctx's error.
+func (m *Meta) awaitLeaderChange(ctx context.Context, changed <-chan struct{}) error {
+	retry := time.NewTimer(m.cfg.HeartbeatTimeout)
+	defer retry.Stop()
+	select {
+	case <-changed:
+		return nil
+	case <-retry.C:
+		return nil
+	case <-m.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -97,43 +109,106 @@ func (m *Meta) withTimeout(ctx context.Context) (context.Context, context.Cancel
 
 // apply is the one write entry point: it encodes c and has the leader apply it,
 // through Raft here or through the Forwarder, and returns the command's error if the
-// FSM rejected it.
+// FSM rejected it. It returns once this node's own FSM has applied it too (the
+// leader's index of the entry, or else its read index): a write made through a node
+// is visible in that node's reads as soon as the write returns.
 func (m *Meta) apply(ctx context.Context, c command) error {
+	_, err := m.applyAt(ctx, c)
+	return err
+}
+
+// applyAt is apply that also returns an index this node has applied that covers the
+// command (its entry's index, or the read index when an older leader did not say).
+func (m *Meta) applyAt(ctx context.Context, c command) (uint64, error) {
 	entry, err := encodeCommand(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ctx, cancel := m.withTimeout(ctx)
 	defer cancel()
-	return m.route(ctx,
-		func(ctx context.Context) error { return m.applyLocal(ctx, entry) },
+	var index uint64 // of the entry, once the leader applied it
+	forwarded := false
+	err = m.route(ctx,
+		func(ctx context.Context) error {
+			i, err := m.applyLocal(ctx, entry)
+			index = i
+			return err
+		},
 		func(ctx context.Context, l Leader) error {
 			if m.cfg.Forwarder == nil {
 				return noForwarder(l)
 			}
-			return m.cfg.Forwarder.Forward(ctx, l, entry)
+			i, err := m.cfg.Forwarder.Forward(ctx, l, entry)
+			index, forwarded = i, err == nil
+			return err
 		})
+	if err != nil || !forwarded {
+		return index, err
+	}
+	// The wait is outside route: whatever it meets, the entry must not be sent again.
+	if index == 0 { // a leader of an older version does not say
+		err = m.catchUp(ctx)
+		index = m.fsm.index()
+	} else {
+		err = m.waitApplied(ctx, index)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("the leader applied the write, but this node has not caught up with it: %w", err)
+	}
+	return index, nil
+}
+
+// applyIdempotent is apply for a command that leaves the state as it is when applied
+// again (a node status already set, a sync ack already recorded). Such a command is
+// proposed again when its outcome is unknown (ErrNotReady: leadership was lost while
+// it was in flight, or the leader did not answer), after a change of leader or a
+// heartbeat, until ctx (bounded by Config.RequestTimeout) ends: an election under the
+// caller's feet costs a retry, not the call.
+func (m *Meta) applyIdempotent(ctx context.Context, c command) error {
+	_, err := m.applyIdempotentAt(ctx, c)
+	return err
+}
+
+// applyIdempotentAt is applyIdempotent that also returns the index applyAt does.
+func (m *Meta) applyIdempotentAt(ctx context.Context, c command) (uint64, error) {
+	ctx, cancel := m.withTimeout(ctx)
+	defer cancel()
+	for {
+		changed := m.leaderEvents.wait()
+		index, err := m.applyAt(ctx, c)
+		if !errors.Is(err, ErrNotReady) || ctx.Err() != nil {
+			return index, err
+		}
+		m.log.Debug("a write's outcome is unknown; proposing it again", "error", err)
+		switch werr := m.awaitLeaderChange(ctx, changed); {
+		case werr == ErrClosed:
+			return 0, werr
+		case werr != nil:
+			return 0, err
+		}
+	}
 }
 
 // ApplyForwarded applies an entry that a follower forwarded (the server side of
 // Forwarder.Forward). It returns an error wrapping ErrNotLeader if this node is not
 // the leader, ErrInvalid if the entry is not a command this version can apply, and
-// otherwise the command's result.
-func (m *Meta) ApplyForwarded(ctx context.Context, entry []byte) error {
+// otherwise the Raft index the entry was committed at and the command's result (a
+// rejected command has an index too).
+func (m *Meta) ApplyForwarded(ctx context.Context, entry []byte) (uint64, error) {
 	if err := m.fsm.check(entry); err != nil {
-		return err // proposing it would stop the FSM on every node
+		return 0, err // proposing it would stop the FSM on every node
 	}
 	if m.raft.State() != raft.Leader {
-		return ErrNotLeader
+		return 0, ErrNotLeader
 	}
 	ctx, cancel := m.withTimeout(ctx)
 	defer cancel()
 	return m.applyLocal(ctx, entry)
 }
 
-// applyLocal proposes entry to the local Raft, which must be the leader, and waits for
-// the FSM to apply it or for ctx.
-func (m *Meta) applyLocal(ctx context.Context, entry []byte) error {
+// applyLocal proposes entry to the local Raft, which must be the leader, waits for
+// the FSM to apply it or for ctx, and returns its index and the command's result.
+func (m *Meta) applyLocal(ctx context.Context, entry []byte) (uint64, error) {
 	var enqueue time.Duration // how long raft may wait to accept it
 	if deadline, ok := ctx.Deadline(); ok {
 		enqueue = max(time.Until(deadline), time.Millisecond)
@@ -144,15 +219,15 @@ func (m *Meta) applyLocal(ctx context.Context, entry []byte) error {
 	select {
 	case err := <-done:
 		if err != nil {
-			return applyError(err)
+			return 0, applyError(err)
 		}
 	case <-ctx.Done():
-		return notReady(ctx, "write not confirmed, it may or may not be applied")
+		return 0, notReady(ctx, "write not confirmed, it may or may not be applied")
 	}
 	if err, ok := f.Response().(error); ok {
-		return err
+		return f.Index(), err
 	}
-	return nil
+	return f.Index(), nil
 }
 
 // applyError translates raft's error for a proposed entry. Only the errors that mean

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sync"
 
@@ -76,10 +75,19 @@ func newFSM() *fsm {
 		CmdRootKeySet:      on(f.applyRootKeySet),
 		CmdBucketTagsSet:   on(f.applyBucketTagsSet),
 
+		CmdBucketVersioningSet: on(f.applyBucketVersioningSet),
+		CmdBucketLifecycleSet:  on(f.applyBucketLifecycleSet),
+		CmdBucketObjectLockSet: on(f.applyBucketObjectLockSet),
+		CmdBucketQuotaSet:      on(f.applyBucketQuotaSet),
+		CmdBucketCORSSet:       on(f.applyBucketCORSSet),
+		CmdBucketEncryptionSet: on(f.applyBucketEncryptionSet),
+
 		// cluster (fsm_cluster.go)
 		CmdLayoutSyncAck: on(f.applyLayoutSyncAck),
 		CmdNodeStatusSet: on(f.applyNodeStatusSet),
 		CmdRootKeyInit:   on(f.applyRootKeyInit),
+		// node_override.go
+		CmdNodeOverrideSet: on(f.applyNodeOverrideSet),
 
 		// IAM (iam_apply.go)
 		CmdUserCreate:         on(f.applyUserCreate),
@@ -98,6 +106,15 @@ func newFSM() *fsm {
 		CmdPolicyDetach:       on(f.applyPolicyDetach),
 		CmdBucketPolicyPut:    on(f.applyBucketPolicyPut),
 		CmdBucketPolicyDelete: on(f.applyBucketPolicyDelete),
+
+		// site sync (replication_commands.go)
+		CmdConnectionPut:          on(f.applyConnectionPut),
+		CmdConnectionDelete:       on(f.applyConnectionDelete),
+		CmdReplicationRulePut:     on(f.applyReplicationRulePut),
+		CmdReplicationRuleDelete:  on(f.applyReplicationRuleDelete),
+		CmdReplicationRulePause:   on(f.applyReplicationRulePause),
+		CmdReplicationRulesSet:    on(f.applyReplicationRulesSet),
+		CmdReplicationProgressSet: on(f.applyReplicationProgressSet),
 	}
 	return f
 }
@@ -127,11 +144,21 @@ func (f *fsm) handlerOf(entry []byte, index uint64) (handler, []byte) {
 	if len(entry) == 0 {
 		panic(fmt.Sprintf("meta: empty log entry at index %d", index))
 	}
-	h, ok := f.handlers[CommandType(entry[0])]
-	if !ok {
-		panic(fmt.Sprintf("meta: unknown command type %d at index %d (written by a newer version?)", entry[0], index))
+	t := CommandType(entry[0])
+	h, ok := f.handlers[t&^IgnoreUnknownTypeFlag]
+	switch {
+	case ok:
+		return h, entry[1:]
+	case t&IgnoreUnknownTypeFlag != 0:
+		return skipHandler, nil // a newer node's command this one may miss
 	}
-	return h, entry[1:]
+	panic(fmt.Sprintf("meta: unknown command type %d at index %d (written by a newer version?)", entry[0], index))
+}
+
+// skipHandler passes over a command of an unknown type marked IgnoreUnknownTypeFlag.
+var skipHandler = handler{
+	check: func([]byte) error { return nil },
+	apply: func([]byte) error { return nil },
 }
 
 // check reports whether entry is a command this FSM can apply, without applying it.
@@ -139,8 +166,12 @@ func (f *fsm) check(entry []byte) error {
 	if len(entry) == 0 {
 		return invalidf("empty entry")
 	}
-	h, ok := f.handlers[CommandType(entry[0])]
-	if !ok {
+	t := CommandType(entry[0])
+	h, ok := f.handlers[t&^IgnoreUnknownTypeFlag]
+	switch {
+	case !ok && t&IgnoreUnknownTypeFlag != 0:
+		return nil // a newer node's command that this one will skip
+	case !ok:
 		return invalidf("unknown command type %d", entry[0])
 	}
 	if err := h.check(entry[1:]); err != nil {
@@ -205,6 +236,7 @@ func (f *fsm) applyBucketDelete(c *BucketDelete) error {
 	}
 	delete(f.st.Buckets, c.Name)
 	delete(f.st.IAM.BucketPolicies, c.Name) // a bucket's policy goes with it
+	f.deleteBucketRules(c.Name)             // and its replication rules
 	return nil
 }
 
@@ -230,7 +262,7 @@ func (f *fsm) applyAccessKeyPut(c *AccessKeyPut) error {
 	if old, ok := f.st.AccessKeys[c.ID]; ok && old.User != c.User {
 		return fmt.Errorf("%w: %s", ErrAccessKeyExists, c.ID)
 	}
-	f.st.AccessKeys[c.ID] = accessKeyRecord{ID: c.ID, User: c.User, Sealed: c.Secret, CreatedAt: c.CreatedAt}
+	f.st.AccessKeys[c.ID] = accessKeyRecord{ID: c.ID, User: c.User, Sealed: c.Secret, CreatedAt: c.CreatedAt, Expiry: utcPtr(c.Expiry)}
 	return nil
 }
 
@@ -331,8 +363,7 @@ func (f *fsm) bucket(name string) (Bucket, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	b, ok := f.st.Buckets[name]
-	b.Tags = maps.Clone(b.Tags)
-	return b, ok
+	return cloneBucket(b), ok
 }
 
 // buckets returns every bucket in name order, each with its own copy of the tags.
@@ -340,8 +371,7 @@ func (f *fsm) buckets() []Bucket {
 	f.mu.RLock()
 	bs := make([]Bucket, 0, len(f.st.Buckets))
 	for _, b := range f.st.Buckets {
-		b.Tags = maps.Clone(b.Tags)
-		bs = append(bs, b)
+		bs = append(bs, cloneBucket(b))
 	}
 	f.mu.RUnlock()
 	slices.SortFunc(bs, func(a, b Bucket) int { return cmp.Compare(a.Name, b.Name) })

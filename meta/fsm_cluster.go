@@ -89,6 +89,7 @@ func (f *fsm) applyNodeStatusSet(c *NodeStatusSet) error {
 	}
 	if c.Status == NodeRemoved {
 		delete(f.st.Cluster.SyncAcks, c.Node)
+		delete(f.st.Cluster.Overrides, c.Node)
 		f.pruneLayouts()
 	}
 	f.clusterChanges.notify()

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/cairnstore/cairn/cluster/peerlog"
 )
 
 // hclogAdapter is raft's hclog.Logger on top of a *slog.Logger, so that raft logs
@@ -22,12 +24,15 @@ type hclogAdapter struct {
 	name    string
 	implied []any
 	level   *atomic.Int32 // an hclog.Level set by SetLevel; shared with derived loggers
+	// limit holds back repeats of a warning or error about one peer (see peerKey);
+	// shared with derived loggers.
+	limit *peerlog.Limiter
 }
 
 var _ hclog.Logger = (*hclogAdapter)(nil)
 
 func newHCLogger(l *slog.Logger) *hclogAdapter {
-	return &hclogAdapter{base: l, logger: l, level: new(atomic.Int32)}
+	return &hclogAdapter{base: l, logger: l, level: new(atomic.Int32), limit: peerlog.New(peerlog.DefaultInterval)}
 }
 
 // slogLevel maps an hclog level to slog's; Trace sits below Debug.
@@ -59,9 +64,36 @@ func (a *hclogAdapter) Log(l hclog.Level, msg string, args ...any) {
 	if l == hclog.NoLevel {
 		l = hclog.Info
 	}
-	if a.enabled(l) {
-		a.logger.Log(context.Background(), slogLevel(l), msg, formatArgs(args)...)
+	if !a.enabled(l) {
+		return
 	}
+	if key, ok := peerKey(l, msg, args); ok {
+		allowed, repeated := a.limit.Allow(key)
+		if !allowed {
+			return
+		}
+		if repeated > 0 {
+			args = append(slices.Clone(args), "repeated", repeated)
+		}
+	}
+	a.logger.Log(context.Background(), slogLevel(l), msg, formatArgs(args)...)
+}
+
+// peerKey names a warning or error about one peer ("failed to heartbeat to",
+// "failed to appendEntries to", "failed to contact", "failed to make requestVote
+// RPC"; raft names the peer "peer", "server-id" or "target"): raft repeats them every
+// few hundred milliseconds, or every election, while the peer is down, so each kind
+// is logged once and then once a minute with the count held back.
+func peerKey(l hclog.Level, msg string, args []any) (string, bool) {
+	if l < hclog.Warn {
+		return "", false
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, _ := args[i].(string); k == "peer" || k == "server-id" || k == "target" {
+			return msg + "\x00" + fmt.Sprint(args[i+1]), true
+		}
+	}
+	return "", false
 }
 
 // formatArgs renders the values hclog formats itself (hclog.Fmt and friends), which
@@ -132,7 +164,7 @@ func (a *hclogAdapter) ResetNamed(name string) hclog.Logger { return a.derive(a.
 
 // derive returns a logger on base named name that shares a's implied args and level.
 func (a *hclogAdapter) derive(base *slog.Logger, name string) *hclogAdapter {
-	d := &hclogAdapter{base: base, logger: base, name: name, implied: a.implied, level: a.level}
+	d := &hclogAdapter{base: base, logger: base, name: name, implied: a.implied, level: a.level, limit: a.limit}
 	if name != "" {
 		d.logger = base.With("subsystem", name)
 	}

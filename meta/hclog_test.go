@@ -3,6 +3,7 @@ package meta
 import (
 	"bytes"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -49,4 +50,25 @@ func TestHCLogAdapter(t *testing.T) {
 
 	h.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}).Print("from log")
 	require.Contains(t, buf.String(), `level=WARN msg="from log"`)
+}
+
+// TestHCLogAdapterHoldsBackRepeatsAboutAPeer: raft's errors about a peer that is down
+// (a heartbeat failure every ~200 ms) are logged once, then at most once a minute.
+func TestHCLogAdapterHoldsBackRepeatsAboutAPeer(t *testing.T) {
+	var buf bytes.Buffer
+	h := newHCLogger(slog.New(slog.NewTextHandler(&buf, nil)))
+	repl := h.Named("replication")
+	for range 300 {
+		repl.Error("failed to heartbeat to", "peer", "127.0.0.1:7001", "backoff time", "10ms", "error", "dial tcp: connection refused")
+		h.Warn("failed to contact", "server-id", "node3", "time", "1s")
+		h.Error("failed to make requestVote RPC", "target", "{Voter node3 127.0.0.1:7001}", "error", "refused", "term", 4)
+	}
+	require.Equal(t, 1, strings.Count(buf.String(), "requestVote"))
+	require.Equal(t, 1, strings.Count(buf.String(), "failed to heartbeat to"))
+	require.Equal(t, 1, strings.Count(buf.String(), "failed to contact"))
+	repl.Error("failed to heartbeat to", "peer", "127.0.0.1:7002", "error", "refused")
+	require.Equal(t, 2, strings.Count(buf.String(), "failed to heartbeat to"), "another peer is reported at once")
+	h.Info("entering follower state", "peer", "x")
+	h.Info("entering follower state", "peer", "x")
+	require.Equal(t, 2, strings.Count(buf.String(), "entering follower state"), "informational lines are not held back")
 }

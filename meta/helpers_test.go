@@ -3,11 +3,13 @@ package meta
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
 
@@ -97,4 +99,41 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func isLeader(m *Meta) bool {
 	state, _, _, _, _ := m.RaftState()
 	return state == "Leader"
+}
+
+// openVoterPair opens two voters in this process: n1 bootstraps, n2 joins as a voter
+// added by n1. Both register with reg, send their forwarded writes through via (reg
+// itself, or a wrapper of it), and run with the given Raft heartbeat and election
+// timeout (the leader lease is half of it): slower than the defaults, so that a
+// loaded machine keeps leadership stable. It returns once n2 has caught up.
+func openVoterPair(t *testing.T, reg *testForwarder, via Forwarder, timeout time.Duration) (n1, n2 *Meta) {
+	t.Helper()
+	cfg1, _ := testConfig(t, "n1", t.TempDir())
+	cfg2, _ := testConfig(t, "n2", t.TempDir())
+	for _, c := range []*Config{&cfg1, &cfg2} {
+		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = timeout, timeout, timeout/2
+		c.Forwarder = via
+	}
+	cfg2.Bootstrap = false
+	n1 = openNode(t, cfg1)
+	reg.add(n1)
+	n2, err := Open(context.Background(), cfg2)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = n2.Close() })
+	reg.add(n2)
+	require.NoError(t, n1.raft.AddVoter(raft.ServerID("n2"), raft.ServerAddress(n2.RaftAddr()), 0, 0).Error())
+	require.NoError(t, n2.WaitReady(testCtx(t)), "a follower catches up through the leader's read index")
+	return n1, n2
+}
+
+// restoredCopy returns a new FSM restored from a snapshot of f.
+func restoredCopy(t *testing.T, f *fsm) *fsm {
+	t.Helper()
+	snap, err := f.Snapshot()
+	require.NoError(t, err)
+	sink := &memSink{}
+	require.NoError(t, snap.Persist(sink))
+	g := newFSM()
+	require.NoError(t, g.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))))
+	return g
 }

@@ -52,6 +52,7 @@ type AccessKeyInfo struct {
 	ID        string
 	User      string
 	CreatedAt time.Time
+	Expiry    *time.Time // nil: never
 }
 
 // CreateUser creates an enabled user with no access key (see CreateAccessKey).
@@ -70,7 +71,7 @@ func (m *Meta) CreateUser(ctx context.Context, in UserInput) error {
 	if in.Expiry != nil && !in.Expiry.After(now) {
 		return invalidf("the expiry %s is not in the future", in.Expiry.Format(time.RFC3339))
 	}
-	return m.apply(ctx, UserCreate{Name: in.Name, Policies: in.Policies, Expiry: utcPtr(in.Expiry), CreatedAt: now})
+	return m.applyConfig(ctx, UserCreate{Name: in.Name, Policies: in.Policies, Expiry: utcPtr(in.Expiry), CreatedAt: now})
 }
 
 // User returns a user; ErrNoSuchUser if none. A local miss is confirmed against the
@@ -101,19 +102,19 @@ func (m *Meta) SetUserStatus(ctx context.Context, name string, status UserStatus
 	default:
 		return invalidf("user status %q (want %q or %q)", status, UserEnabled, UserDisabled)
 	}
-	return m.apply(ctx, UserStatusSet{Name: name, Disabled: status == UserDisabled})
+	return m.applySetting(ctx, UserStatusSet{Name: name, Disabled: status == UserDisabled})
 }
 
 // SetUserExpiry sets the instant from which a user is refused, or clears it (nil).
 // ErrNoSuchUser if none.
 func (m *Meta) SetUserExpiry(ctx context.Context, name string, expiry *time.Time) error {
-	return m.apply(ctx, UserExpirySet{Name: name, Expiry: utcPtr(expiry)})
+	return m.applySetting(ctx, UserExpirySet{Name: name, Expiry: utcPtr(expiry)})
 }
 
 // DeleteUser deletes a user, its access keys and its group memberships in one step.
 // ErrNoSuchUser if none.
 func (m *Meta) DeleteUser(ctx context.Context, name string) error {
-	return m.apply(ctx, UserDelete{Name: name})
+	return m.applyConfig(ctx, UserDelete{Name: name})
 }
 
 // keyAttempts bounds the retries of CreateAccessKey and RotateAccessKey when a random
@@ -131,7 +132,7 @@ func (m *Meta) CreateAccessKey(ctx context.Context, user string) (AccessKey, err
 	}
 	for attempt := 1; ; attempt++ {
 		k := AccessKey{ID: newAccessKeyID(), Secret: newSecretKey(), User: user, CreatedAt: time.Now().UTC()}
-		err := m.apply(ctx, UserKeyCreate{ID: k.ID, User: user, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt})
+		err := m.applyConfig(ctx, UserKeyCreate{ID: k.ID, User: user, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt})
 		if errors.Is(err, ErrAccessKeyExists) && attempt < keyAttempts {
 			continue
 		}
@@ -158,7 +159,7 @@ func (m *Meta) RotateAccessKey(ctx context.Context, id string) (AccessKey, error
 	}
 	for attempt := 1; ; attempt++ {
 		k := AccessKey{ID: newAccessKeyID(), Secret: newSecretKey(), User: rec.User, CreatedAt: time.Now().UTC()}
-		err := m.apply(ctx, AccessKeyRotate{OldID: id, User: rec.User, NewID: k.ID, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt})
+		err := m.applyConfig(ctx, AccessKeyRotate{OldID: id, User: rec.User, NewID: k.ID, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt})
 		if errors.Is(err, ErrAccessKeyExists) && attempt < keyAttempts {
 			continue
 		}

@@ -34,6 +34,9 @@ var (
 	ErrUserDisabled = errors.New("meta: user is disabled")
 	// ErrUserExpired: Principal.Check of a user whose expiry has passed.
 	ErrUserExpired = errors.New("meta: user has expired")
+	// ErrAccessKeyExpired: Principal.Check of an access key whose own expiry has
+	// passed (a console session key whose session ended with its node).
+	ErrAccessKeyExpired = errors.New("meta: access key has expired")
 	// ErrRootKey: an IAM key call on the root user's key or user. Root has exactly
 	// one key, set with SetRootKey (the root credentials).
 	ErrRootKey = errors.New("meta: the root user's key is managed by SetRootKey")

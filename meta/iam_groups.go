@@ -35,7 +35,7 @@ func (m *Meta) CreateGroup(ctx context.Context, in GroupInput) error {
 			return err
 		}
 	}
-	return m.apply(ctx, GroupCreate{Name: in.Name, Policies: in.Policies, CreatedAt: time.Now().UTC()})
+	return m.applyConfig(ctx, GroupCreate{Name: in.Name, Policies: in.Policies, CreatedAt: time.Now().UTC()})
 }
 
 // Group returns a group; ErrNoSuchGroup if none. A local miss is confirmed against the
@@ -59,17 +59,17 @@ func (m *Meta) Groups(ctx context.Context) ([]Group, error) {
 // DeleteGroup deletes a group with no members; its policies are detached with it.
 // ErrNoSuchGroup if none; ErrGroupNotEmpty while it has members, as AWS.
 func (m *Meta) DeleteGroup(ctx context.Context, name string) error {
-	return m.apply(ctx, GroupDelete{Name: name})
+	return m.applyConfig(ctx, GroupDelete{Name: name})
 }
 
 // AddUserToGroup makes user a member of group; a member already is a no-op.
 // ErrNoSuchGroup, ErrNoSuchUser.
 func (m *Meta) AddUserToGroup(ctx context.Context, group, user string) error {
-	return m.apply(ctx, GroupMemberAdd{Group: group, User: user})
+	return m.applyConfig(ctx, GroupMemberAdd{Group: group, User: user})
 }
 
 // RemoveUserFromGroup removes user from group; a user that is not a member is a
 // no-op. ErrNoSuchGroup.
 func (m *Meta) RemoveUserFromGroup(ctx context.Context, group, user string) error {
-	return m.apply(ctx, GroupMemberRemove{Group: group, User: user})
+	return m.applyConfig(ctx, GroupMemberRemove{Group: group, User: user})
 }

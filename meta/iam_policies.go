@@ -37,7 +37,7 @@ func (m *Meta) PutPolicy(ctx context.Context, name string, doc []byte) error {
 	if err != nil {
 		return err
 	}
-	return m.apply(ctx, PolicyPut{Name: name, Document: stored, At: time.Now().UTC()})
+	return m.applySetting(ctx, PolicyPut{Name: name, Document: stored, At: time.Now().UTC()})
 }
 
 // identityDocument validates an identity policy in the full or the short form and
@@ -116,29 +116,29 @@ func (m *Meta) Policies(ctx context.Context) ([]ManagedPolicy, error) {
 // DeletePolicy deletes a managed policy. ErrNoSuchPolicy if none; ErrPolicyInUse
 // while it is attached to a user or a group, as AWS (DeleteConflict).
 func (m *Meta) DeletePolicy(ctx context.Context, name string) error {
-	return m.apply(ctx, PolicyDelete{Name: name})
+	return m.applyConfig(ctx, PolicyDelete{Name: name})
 }
 
 // AttachUserPolicy attaches a managed policy to a user; attaching it again is a
 // no-op. ErrNoSuchPolicy, ErrNoSuchUser.
 func (m *Meta) AttachUserPolicy(ctx context.Context, user, policyName string) error {
-	return m.apply(ctx, PolicyAttach{Policy: policyName, User: user})
+	return m.applyConfig(ctx, PolicyAttach{Policy: policyName, User: user})
 }
 
 // DetachUserPolicy detaches a managed policy from a user. ErrNoSuchUser;
 // ErrPolicyNotAttached if it is not attached to the user.
 func (m *Meta) DetachUserPolicy(ctx context.Context, user, policyName string) error {
-	return m.apply(ctx, PolicyDetach{Policy: policyName, User: user})
+	return m.applyConfig(ctx, PolicyDetach{Policy: policyName, User: user})
 }
 
 // AttachGroupPolicy attaches a managed policy to a group; attaching it again is a
 // no-op. ErrNoSuchPolicy, ErrNoSuchGroup.
 func (m *Meta) AttachGroupPolicy(ctx context.Context, group, policyName string) error {
-	return m.apply(ctx, PolicyAttach{Policy: policyName, Group: group})
+	return m.applyConfig(ctx, PolicyAttach{Policy: policyName, Group: group})
 }
 
 // DetachGroupPolicy detaches a managed policy from a group. ErrNoSuchGroup;
 // ErrPolicyNotAttached if it is not attached to the group.
 func (m *Meta) DetachGroupPolicy(ctx context.Context, group, policyName string) error {
-	return m.apply(ctx, PolicyDetach{Policy: policyName, Group: group})
+	return m.applyConfig(ctx, PolicyDetach{Policy: policyName, Group: group})
 }

@@ -20,6 +20,8 @@ type Principal struct {
 	// Status and Expiry are the user's; Check applies them.
 	Status UserStatus
 	Expiry *time.Time
+	// KeyExpiry is the access key's own expiry (AccessKey.Expiry); Check applies it.
+	KeyExpiry *time.Time
 	// Groups are the user's groups, sorted.
 	Groups []string
 	// PolicyNames are the managed policies that apply to the user: its own, then its
@@ -29,10 +31,12 @@ type Principal struct {
 	Policies    []*policy.Policy
 }
 
-// Check returns ErrUserDisabled or ErrUserExpired (wrapped, with the expiry) if the
-// principal may not sign requests at now, else nil.
+// Check returns ErrUserDisabled, ErrUserExpired or ErrAccessKeyExpired (wrapped,
+// with the expiry) if the principal may not sign requests at now, else nil.
 func (p Principal) Check(now time.Time) error {
 	switch {
+	case expired(p.KeyExpiry, now):
+		return fmt.Errorf("%w: %s expired at %s", ErrAccessKeyExpired, p.AccessKeyID, p.KeyExpiry.Format(time.RFC3339))
 	case p.Status == UserDisabled:
 		return fmt.Errorf("%w: %s", ErrUserDisabled, p.User)
 	case expired(p.Expiry, now):

@@ -62,7 +62,7 @@ func (f *fsm) accessKeysOf(user string) []AccessKeyInfo {
 	var out []AccessKeyInfo
 	for _, k := range f.st.AccessKeys {
 		if k.User == user {
-			out = append(out, AccessKeyInfo{ID: k.ID, User: k.User, CreatedAt: k.CreatedAt})
+			out = append(out, AccessKeyInfo{ID: k.ID, User: k.User, CreatedAt: k.CreatedAt, Expiry: utcPtr(k.Expiry)})
 		}
 	}
 	f.mu.RUnlock()
@@ -144,7 +144,7 @@ func (f *fsm) principal(id string) (principalResult, bool) {
 	if !ok {
 		return principalResult{}, false
 	}
-	p := Principal{User: k.User, AccessKeyID: id, Status: UserEnabled}
+	p := Principal{User: k.User, AccessKeyID: id, Status: UserEnabled, KeyExpiry: utcPtr(k.Expiry)}
 	if k.User == RootUser {
 		p.IsRoot = true
 		return principalResult{p: p}, true

@@ -2,7 +2,6 @@ package meta
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cairnstore/cairn/meta/policy"
@@ -240,22 +238,8 @@ func TestBucketPolicyCalls(t *testing.T) {
 
 func TestIAMThroughAFollower(t *testing.T) {
 	fwd := &testForwarder{nodes: map[string]*Meta{}}
-	cfg1, _ := testConfig(t, "n1", t.TempDir())
-	cfg2, _ := testConfig(t, "n2", t.TempDir())
-	for _, c := range []*Config{&cfg1, &cfg2} {
-		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 150*time.Millisecond
-		c.Forwarder = fwd
-	}
-	cfg2.Bootstrap = false
-	n1 := openNode(t, cfg1)
-	fwd.add(n1)
-	n2, err := Open(context.Background(), cfg2)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = n2.Close() })
-	fwd.add(n2)
-	require.NoError(t, n1.raft.AddVoter(raft.ServerID("n2"), raft.ServerAddress(n2.RaftAddr()), 0, 0).Error())
+	n1, n2 := openVoterPair(t, fwd, fwd, 300*time.Millisecond)
 	ctx := testCtx(t)
-	require.NoError(t, n2.WaitReady(ctx))
 	leader, follower := n1, n2
 	if !isLeader(n1) {
 		leader, follower = n2, n1

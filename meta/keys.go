@@ -37,12 +37,13 @@ func (m *Meta) SetRootKey(ctx context.Context, id, secret string) error {
 	if id == "" || secret == "" {
 		return invalidf("root key needs an id and a secret")
 	}
-	return m.apply(ctx, RootKeySet{ID: id, Secret: m.sealer.seal(id, secret), CreatedAt: time.Now().UTC()})
+	return m.applyIdempotent(ctx, RootKeySet{ID: id, Secret: m.sealer.seal(id, secret), CreatedAt: time.Now().UTC()})
 }
 
 // PutAccessKey stores access key k of user k.User, or replaces it if k.ID is already
 // that user's; ErrAccessKeyExists if k.ID belongs to another user. k.CreatedAt
-// defaults to now. The secret is encrypted before it is proposed.
+// defaults to now; k.Expiry, if set, must be in the future. The secret is encrypted
+// before it is proposed.
 func (m *Meta) PutAccessKey(ctx context.Context, k AccessKey) error {
 	if k.ID == "" || k.User == "" || k.Secret == "" {
 		return invalidf("access key needs an id, a user and a secret")
@@ -50,12 +51,15 @@ func (m *Meta) PutAccessKey(ctx context.Context, k AccessKey) error {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now().UTC()
 	}
-	return m.apply(ctx, AccessKeyPut{ID: k.ID, User: k.User, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt})
+	if k.Expiry != nil && !k.Expiry.After(time.Now()) {
+		return invalidf("the key's expiry %s is not in the future", k.Expiry.Format(time.RFC3339))
+	}
+	return m.applySetting(ctx, AccessKeyPut{ID: k.ID, User: k.User, Secret: m.sealer.seal(k.ID, k.Secret), CreatedAt: k.CreatedAt, Expiry: utcPtr(k.Expiry)})
 }
 
 // DeleteAccessKey removes an access key; ErrNoSuchAccessKey if unknown.
 func (m *Meta) DeleteAccessKey(ctx context.Context, id string) error {
-	return m.apply(ctx, AccessKeyDelete{ID: id})
+	return m.applyConfig(ctx, AccessKeyDelete{ID: id})
 }
 
 // unseal is the AccessKey of a record, its secret decrypted.
@@ -64,7 +68,7 @@ func (m *Meta) unseal(rec accessKeyRecord) (AccessKey, error) {
 	if err != nil {
 		return AccessKey{}, fmt.Errorf("access key %s: %w", rec.ID, err)
 	}
-	return AccessKey{ID: rec.ID, Secret: secret, User: rec.User, CreatedAt: rec.CreatedAt}, nil
+	return AccessKey{ID: rec.ID, Secret: secret, User: rec.User, CreatedAt: rec.CreatedAt, Expiry: utcPtr(rec.Expiry)}, nil
 }
 
 // String formats the key with its secret redacted, for %v and %s.

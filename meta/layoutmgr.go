@@ -21,13 +21,13 @@ func (m *Meta) Layouts() []*layout.Layout { return m.fsm.layouts() }
 // AckLayoutSync records that node has synced its data to layout version (and so to
 // every older one). Once every node of a version has acked it, the older versions
 // are dropped from Layouts. The data plane calls it after a sync completes; acking
-// again or an older version is a no-op. ErrInvalid if version is newer than the
-// current layout.
+// again or an older version is a no-op, so an ack whose outcome an election made
+// unknown is sent again. ErrInvalid if version is newer than the current layout.
 func (m *Meta) AckLayoutSync(ctx context.Context, node string, version uint64) error {
 	if node == "" {
 		return invalidf("empty node id")
 	}
-	return m.apply(ctx, LayoutSyncAck{Node: node, Version: version})
+	return m.applyIdempotent(ctx, LayoutSyncAck{Node: node, Version: version})
 }
 
 // LayoutSyncAcks returns, per node, the newest layout version it has acked as synced.
@@ -67,7 +67,8 @@ func (m *Meta) knowsNode(id string) bool {
 // layout in use holds the node, the leader removes it from Raft and records it as
 // removed (NodeStatus follows the steps). Removed is final: the id cannot rejoin.
 // ErrNoSuchNode for an unknown id, ErrInvalid for the layout's last node. Calling it
-// again while the node is decommissioning, or after it was removed, is a no-op.
+// again while the node is decommissioning, or after it was removed, is a no-op; so
+// each step whose outcome an election made unknown is proposed again.
 func (m *Meta) RemoveNode(ctx context.Context, id string) error {
 	status, err := m.NodeStatus(id)
 	if err != nil {
@@ -82,7 +83,10 @@ func (m *Meta) RemoveNode(ctx context.Context, id string) error {
 	ctx, cancel := m.withTimeout(ctx)
 	defer cancel()
 	if status != NodeDecommissioning {
-		if err := m.apply(ctx, NodeStatusSet{Node: id, Status: NodeDecommissioning}); err != nil {
+		if err := m.applyIdempotent(ctx, NodeStatusSet{Node: id, Status: NodeDecommissioning}); err != nil {
+			if s, _ := m.NodeStatus(id); s == NodeRemoved {
+				return nil // the first proposal took, and the leader has finished it since
+			}
 			return err
 		}
 		m.log.Info("decommissioning a node", "node_id", id)
@@ -99,12 +103,48 @@ func (m *Meta) RemoveNode(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("%w: layout without %s: %w", ErrInvalid, id, err)
 		}
-		err = m.apply(ctx, layoutSetOf(next))
+		// Proposed again if leadership is lost in flight: the same layout again is a no-op.
+		err = m.applyIdempotent(ctx, layoutSetOf(next))
 		if errors.Is(err, ErrStaleLayout) {
 			err = m.catchUp(ctx) // another layout won: read it, then look again
 		}
 		if err != nil {
 			return err
+		}
+	}
+}
+
+// Left reports whether this node has finished leaving the cluster: it was
+// decommissioned and no layout version in use holds it any more (its data has moved
+// to the other nodes), or it was removed. Such a node owns nothing and should be
+// stopped; it serves no more requests.
+func (m *Meta) Left() bool {
+	if m.toldRemoved.Load() {
+		return true
+	}
+	switch m.fsm.nodeStatuses()[m.cfg.NodeID] {
+	case NodeRemoved:
+		return true
+	case NodeDecommissioning:
+		return !inLayouts(m.fsm.layouts(), m.cfg.NodeID)
+	}
+	return false
+}
+
+// WaitLeft blocks until Left reports true (and then returns true), or until ctx ends
+// or the Meta is closed (false).
+func (m *Meta) WaitLeft(ctx context.Context) bool {
+	for {
+		changed := m.fsm.clusterChanges.wait()
+		if m.Left() {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return false
+		case <-m.done:
+			return false
 		}
 	}
 }
@@ -143,17 +183,9 @@ func (m *Meta) reconcileLayout(ctx context.Context) error {
 	if cur == nil {
 		return nil // initCluster installs the first one
 	}
-	conf, _, err := m.configuration()
-	if err != nil {
+	next, err := m.nextLayout(cur)
+	if err != nil || next == nil {
 		return err
-	}
-	nodes := m.layoutNodes(conf, cur)
-	if len(nodes) == 0 || sameNodes(cur.Nodes, nodes) {
-		return nil
-	}
-	next, err := layout.New(cur.Version+1, nodes, replicationFor(cur, len(nodes)), cur.Partitions)
-	if err != nil {
-		return fmt.Errorf("new layout: %w", err)
 	}
 	if err := m.apply(ctx, layoutSetOf(next)); err != nil {
 		if errors.Is(err, ErrStaleLayout) {
@@ -165,10 +197,29 @@ func (m *Meta) reconcileLayout(ctx context.Context) error {
 	return nil
 }
 
+// nextLayout returns the layout that follows cur when the nodes that should hold
+// data (layoutNodes) differ from cur's, or nil when they do not.
+func (m *Meta) nextLayout(cur *layout.Layout) (*layout.Layout, error) {
+	conf, _, err := m.configuration()
+	if err != nil {
+		return nil, err
+	}
+	nodes := m.layoutNodes(conf, cur)
+	if len(nodes) == 0 || sameNodes(cur.Nodes, nodes) {
+		return nil, nil
+	}
+	next, err := layout.New(cur.Version+1, nodes, replicationFor(cur, len(nodes)), cur.Partitions)
+	if err != nil {
+		return nil, fmt.Errorf("new layout: %w", err)
+	}
+	return next, nil
+}
+
 // firstLayoutNodes is the node list of the first layout: this node alone, or in a
-// cluster every Raft server whose zone and capacity are known.
+// cluster every Raft server whose zone and capacity are known (an administrator's
+// override in place of either).
 func (m *Meta) firstLayoutNodes() []layout.Node {
-	self := []layout.Node{{ID: layout.NodeID(m.cfg.NodeID), Zone: m.cfg.Zone, Capacity: max(m.cfg.Capacity, 1)}}
+	self := []layout.Node{m.fsm.nodeOverrides()[m.cfg.NodeID].apply(layout.Node{ID: layout.NodeID(m.cfg.NodeID), Zone: m.cfg.Zone, Capacity: max(m.cfg.Capacity, 1)})}
 	if m.cfg.Membership == nil {
 		return self
 	}
@@ -184,9 +235,11 @@ func (m *Meta) firstLayoutNodes() []layout.Node {
 
 // layoutNodes returns the nodes that should hold data: the Raft servers that are
 // active, with zone and capacity from gossip (this node's from its Config; a node
-// gossip has not seen keeps its entry in cur, or is left out until it is seen).
+// gossip has not seen keeps its entry in cur, or is left out until it is seen). An
+// administrator's override (NodeOverride) wins over either.
 func (m *Meta) layoutNodes(conf raft.Configuration, cur *layout.Layout) []layout.Node {
 	statuses := m.fsm.nodeStatuses()
+	overrides := m.fsm.nodeOverrides()
 	gossip := map[string]membership.NodeMeta{}
 	if m.cfg.Membership != nil {
 		for _, mb := range m.cfg.Membership.Members() {
@@ -202,14 +255,15 @@ func (m *Meta) layoutNodes(conf raft.Configuration, cur *layout.Layout) []layout
 			continue // decommissioning or removed
 		}
 		meta, seen := gossip[id]
+		o := overrides[id]
 		switch {
 		case id == m.cfg.NodeID:
-			nodes = append(nodes, layout.Node{ID: layout.NodeID(id), Zone: m.cfg.Zone, Capacity: max(m.cfg.Capacity, 1)})
+			nodes = append(nodes, o.apply(layout.Node{ID: layout.NodeID(id), Zone: m.cfg.Zone, Capacity: max(m.cfg.Capacity, 1)}))
 		case seen:
-			nodes = append(nodes, layout.Node{ID: layout.NodeID(id), Zone: meta.Zone, Capacity: max(meta.Capacity, 1)})
+			nodes = append(nodes, o.apply(layout.Node{ID: layout.NodeID(id), Zone: meta.Zone, Capacity: max(meta.Capacity, 1)}))
 		case cur != nil:
 			if i := slices.IndexFunc(cur.Nodes, func(n layout.Node) bool { return string(n.ID) == id }); i >= 0 {
-				nodes = append(nodes, cur.Nodes[i])
+				nodes = append(nodes, o.apply(cur.Nodes[i]))
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -46,6 +47,23 @@ type Bucket struct {
 	// Tags are the bucket's tags (S3's bucket tagging), set with PutBucketTags; nil
 	// when it has none. CreateBucket ignores them. The map is the caller's copy.
 	Tags map[string]string `json:"tags,omitempty"`
+	// Versioning is the bucket's versioning state: "" (never enabled),
+	// VersioningEnabled or VersioningSuspended.
+	Versioning string `json:"versioning,omitempty"`
+	// Lifecycle is the bucket's lifecycle configuration (PutBucketLifecycle); nil
+	// when it has none. The value is the caller's copy.
+	Lifecycle *LifecycleConfig `json:"lifecycle,omitempty"`
+	// ObjectLock is the bucket's object lock configuration; the zero value when it
+	// has none (see bucket_objectlock.go).
+	ObjectLock ObjectLockConfig `json:"objectLock,omitzero"`
+	// Quota is the bucket's quota (bucket_quota.go); the zero value when it has none.
+	Quota BucketQuota `json:"quota,omitzero"`
+	// CORS is the bucket's CORS configuration (PutBucketCORS); nil when it has none.
+	// The value is the caller's copy.
+	CORS *CORSConfig `json:"cors,omitempty"`
+	// Encryption is the bucket's default encryption; the zero value when it has none
+	// (bucket_encryption.go).
+	Encryption BucketEncryption `json:"encryption,omitzero"`
 }
 
 // AccessKey is an access key with its secret in the clear (decrypted for the caller).
@@ -55,6 +73,9 @@ type AccessKey struct {
 	Secret    string
 	User      string
 	CreatedAt time.Time
+	// Expiry, when set, is the instant from which the key is refused; the leader
+	// deletes it a minute later (ExpiredKeyGrace). nil: never.
+	Expiry *time.Time
 }
 
 // RootUser is the name of the user that may do everything.
@@ -70,6 +91,7 @@ type Meta struct {
 	raft     *raft.Raft
 	trans    *raft.NetworkTransport
 	store    *raftboltdb.BoltStore
+	stable   *stableGuard // m.store as raft's StableStore
 	observer *raft.Observer
 
 	// leaderEvents wakes waiters whenever raft's state or known leader changes.
@@ -79,6 +101,8 @@ type Meta struct {
 	// cl is the state of the cluster goroutine (cluster.go); unused without
 	// Membership.
 	cl clusterRuntime
+	// toldRemoved is set when the leader told this node it was removed (removed.go).
+	toldRemoved atomic.Bool
 
 	stop      context.CancelFunc // stops the background goroutines
 	wg        sync.WaitGroup
@@ -151,6 +175,9 @@ func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta: read raft state: %w", err)
 	}
+	if err := checkSealKey(cfg, !hasState); err != nil {
+		return nil, err
+	}
 	if cfg.Bootstrap && !hasState {
 		if err := m.bootstrap(rc, snaps); err != nil {
 			return nil, err
@@ -161,7 +188,8 @@ func Open(ctx context.Context, cfg Config) (_ *Meta, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
-	if m.raft, err = raft.NewRaft(rc, m.fsm, logs, m.store, snaps, m.trans); err != nil {
+	m.stable = &stableGuard{StableStore: m.store}
+	if m.raft, err = raft.NewRaft(rc, m.fsm, logs, m.stable, snaps, m.trans); err != nil {
 		return nil, fmt.Errorf("meta: start raft: %w", err)
 	}
 
@@ -280,7 +308,9 @@ func (m *Meta) Close() error {
 		errs := []error{m.raft.Shutdown().Error()}
 		m.leaderEvents.notify() // waiters see the shutdown state
 		m.wg.Wait()
-		errs = append(errs, m.trans.Close(), m.store.Close())
+		errs = append(errs, m.trans.Close())
+		m.stable.close() // see stableGuard: a late heartbeat must not write to a closed store
+		errs = append(errs, m.store.Close())
 		if err := errors.Join(errs...); err != nil {
 			m.closeErr = fmt.Errorf("meta: close: %w", err)
 		}
@@ -298,13 +328,13 @@ func (m *Meta) ClusterID() string { return m.fsm.clusterID() }
 func (m *Meta) Layout() *layout.Layout { return m.fsm.currentLayout() }
 
 // SetLayout proposes a new layout. Its version must be newer than the current one
-// (ErrStaleLayout otherwise; the same layout again is a no-op) and its partition count
-// must not change.
+// (ErrStaleLayout otherwise; the same layout again is a no-op, so it is proposed again
+// when an election makes the outcome unknown) and its partition count must not change.
 func (m *Meta) SetLayout(ctx context.Context, l *layout.Layout) error {
 	if l == nil {
 		return invalidf("nil layout")
 	}
-	return m.apply(ctx, layoutSetOf(l))
+	return m.applyIdempotent(ctx, layoutSetOf(l)) // the same layout again is a no-op
 }
 
 func layoutSetOf(l *layout.Layout) LayoutSet {

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cairnstore/cairn/cluster/layout"
@@ -272,7 +271,8 @@ func TestNoLeader(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotLeader)
 	entry, err := encodeCommand(BucketCreate{Name: "x"})
 	require.NoError(t, err)
-	require.ErrorIs(t, m.ApplyForwarded(short(), entry), ErrNotLeader)
+	_, err = m.ApplyForwarded(short(), entry)
+	require.ErrorIs(t, err, ErrNotLeader)
 	require.Nil(t, m.Layout())
 	require.Empty(t, m.ClusterID())
 }
@@ -282,17 +282,23 @@ func TestApplyForwarded(t *testing.T) {
 	m := openNode(t, cfg)
 	ctx := testCtx(t)
 
-	for _, bad := range [][]byte{nil, {200}, {byte(CmdBucketCreate), '{'}} {
-		require.ErrorIs(t, m.ApplyForwarded(ctx, bad), ErrInvalid)
+	for _, bad := range [][]byte{nil, {100}, {byte(CmdBucketCreate), '{'}} {
+		_, err := m.ApplyForwarded(ctx, bad)
+		require.ErrorIs(t, err, ErrInvalid)
 	}
 	require.True(t, isLeader(m), "still serving after bad entries")
 	entry, err := encodeCommand(BucketCreate{Name: "fwd", CreatedAt: t0})
 	require.NoError(t, err)
-	require.NoError(t, m.ApplyForwarded(ctx, entry))
-	require.NoError(t, m.ApplyForwarded(ctx, entry), "a resent entry is a no-op")
+	first, err := m.ApplyForwarded(ctx, entry)
+	require.NoError(t, err)
+	require.Equal(t, m.fsm.index(), first, "the answer names the entry's index")
+	again, err := m.ApplyForwarded(ctx, entry)
+	require.NoError(t, err, "a resent entry is a no-op")
+	require.Greater(t, again, first)
 	entry, err = encodeCommand(BucketCreate{Name: "fwd", CreatedAt: t0.Add(1)})
 	require.NoError(t, err)
-	require.ErrorIs(t, m.ApplyForwarded(ctx, entry), ErrBucketExists)
+	_, err = m.ApplyForwarded(ctx, entry)
+	require.ErrorIs(t, err, ErrBucketExists)
 	_, err = m.Bucket(ctx, "fwd")
 	require.NoError(t, err)
 }
@@ -437,12 +443,13 @@ func wire(err error) error {
 	return CodeError(ErrorCode(err), err.Error())
 }
 
-func (f *testForwarder) Forward(ctx context.Context, l Leader, entry []byte) error {
+func (f *testForwarder) Forward(ctx context.Context, l Leader, entry []byte) (uint64, error) {
 	m, err := f.node(l)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return wire(m.ApplyForwarded(ctx, entry))
+	index, err := m.ApplyForwarded(ctx, entry)
+	return index, wire(err)
 }
 
 func (f *testForwarder) ReadIndex(ctx context.Context, l Leader) (uint64, error) {
@@ -456,23 +463,8 @@ func (f *testForwarder) ReadIndex(ctx context.Context, l Leader) (uint64, error)
 
 func TestFollowerForwardsAndConfirmsMisses(t *testing.T) {
 	fwd := &testForwarder{nodes: map[string]*Meta{}}
-	cfg1, _ := testConfig(t, "n1", t.TempDir())
-	cfg2, _ := testConfig(t, "n2", t.TempDir())
-	for _, c := range []*Config{&cfg1, &cfg2} {
-		// Two voters in one test process: slower timings keep leadership stable.
-		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 150*time.Millisecond
-		c.Forwarder = fwd
-	}
-	cfg2.Bootstrap = false
-	n1 := openNode(t, cfg1)
-	fwd.add(n1)
-	n2, err := Open(context.Background(), cfg2)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = n2.Close() })
-	fwd.add(n2)
-	require.NoError(t, n1.raft.AddVoter(raft.ServerID("n2"), raft.ServerAddress(n2.RaftAddr()), 0, 0).Error())
+	n1, n2 := openVoterPair(t, fwd, fwd, 300*time.Millisecond)
 	ctx := testCtx(t)
-	require.NoError(t, n2.WaitReady(ctx), "a follower catches up through the leader's read index")
 	require.Equal(t, n1.ClusterID(), n2.ClusterID())
 	require.EqualValues(t, 1, n2.Layout().Version)
 
@@ -486,7 +478,7 @@ func TestFollowerForwardsAndConfirmsMisses(t *testing.T) {
 
 	// A write through the follower is forwarded; its result comes back.
 	require.NoError(t, follower.CreateBucket(ctx, Bucket{Name: "via-follower"}))
-	_, err = leader.Bucket(ctx, "via-follower")
+	_, err := leader.Bucket(ctx, "via-follower")
 	require.NoError(t, err)
 	require.ErrorIs(t, follower.CreateBucket(ctx, Bucket{Name: "via-follower"}), ErrBucketExists)
 

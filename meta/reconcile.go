@@ -56,6 +56,7 @@ func (m *Meta) reconcileServers() error {
 		s, known := servers[id]
 		switch {
 		case status == NodeRemoved:
+			m.tellRemoved(mb.ID) // it may not know: see removed.go
 			continue
 		case !known && status == NodeDecommissioning:
 			continue

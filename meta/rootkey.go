@@ -13,7 +13,7 @@ func (m *Meta) InitRootKey(ctx context.Context, id, secret string) (AccessKey, b
 	if id == "" || secret == "" {
 		return AccessKey{}, false, invalidf("root key needs an id and a secret")
 	}
-	err := m.apply(ctx, RootKeyInit{ID: id, Secret: m.sealer.seal(id, secret), CreatedAt: time.Now().UTC()})
+	err := m.applyIdempotent(ctx, RootKeyInit{ID: id, Secret: m.sealer.seal(id, secret), CreatedAt: time.Now().UTC()})
 	if err != nil {
 		return AccessKey{}, false, err
 	}

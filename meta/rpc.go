@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,22 +44,31 @@ func NewRPCForwarder(client *transport.Client, resolve AddrResolver) *RPCForward
 	return &RPCForwarder{client: client, resolve: resolve}
 }
 
-// Forward has the leader apply entry and returns the command's result.
-func (f *RPCForwarder) Forward(ctx context.Context, l Leader, entry []byte) error {
+// Forward has the leader apply entry and returns the entry's Raft index and the
+// command's result. A leader of an older version answers without the index (0).
+func (f *RPCForwarder) Forward(ctx context.Context, l Leader, entry []byte) (uint64, error) {
 	addr, err := f.addr(l)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	resp, err := f.client.Do(ctx, http.MethodPost, addr, rpcApply, entry)
 	if err != nil {
-		return callError(l, err)
+		return 0, callError(l, err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.Body.Close()
+	defer resp.Body.Close()
+	var reply indexReply
+	if resp.StatusCode == http.StatusNoContent {
+		return 0, nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<10)).Decode(&reply); err != nil {
+		// Applied all the same: the caller falls back to the read index.
+		return 0, nil
+	}
+	return reply.Index, nil
 }
 
-// readIndexReply is the answer of the read-index RPC.
-type readIndexReply struct {
+// indexReply is the answer of the apply and read-index RPCs: a Raft index.
+type indexReply struct {
 	Index uint64 `json:"index"`
 }
 
@@ -68,7 +78,7 @@ func (f *RPCForwarder) ReadIndex(ctx context.Context, l Leader) (uint64, error) 
 	if err != nil {
 		return 0, err
 	}
-	var reply readIndexReply
+	var reply indexReply
 	if err := f.client.CallJSON(ctx, addr, rpcReadIndex, struct{}{}, &reply); err != nil {
 		return 0, callError(l, err)
 	}
@@ -121,11 +131,13 @@ func (m *Meta) RPCHandler() http.Handler {
 			transport.WriteError(w, http.StatusRequestEntityTooLarge, "TooLarge", "entry too large")
 			return
 		}
-		if err := m.ApplyForwarded(r.Context(), entry); err != nil {
+		index, err := m.ApplyForwarded(r.Context(), entry)
+		if err != nil {
 			writeRPCError(w, err)
 			return
 		}
-		w.WriteHeader(http.StatusNoContent)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"index":%d}`, index)
 	})
 	mux.HandleFunc("POST "+rpcReadIndex, func(w http.ResponseWriter, r *http.Request) {
 		index, err := m.ReadIndex(r.Context())
@@ -136,6 +148,8 @@ func (m *Meta) RPCHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = fmt.Fprintf(w, `{"index":%d}`, index)
 	})
+	mux.HandleFunc("POST "+rpcApplied, m.serveApplied)
+	mux.HandleFunc("POST "+rpcRemoved, m.serveRemoved)
 	return mux
 }
 

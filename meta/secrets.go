@@ -3,7 +3,6 @@ package meta
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"errors"
 	"fmt"
 )
 
@@ -37,9 +36,16 @@ func newSealer(key []byte) (*sealer, error) {
 	return &sealer{aead: aead}, nil
 }
 
+// The purposes a secret is sealed for; each binds it to a different kind of owner, so
+// a sealed secret cannot be moved from an access key to a connection or back.
+const (
+	purposeAccessKey  = "cairn/meta/access-key\x00"
+	purposeConnection = "cairn/meta/connection\x00"
+)
+
 // additionalData binds a sealed secret to its access key id.
 func additionalData(id string) []byte {
-	return append([]byte("cairn/meta/access-key\x00"), id...)
+	return append([]byte(purposeAccessKey), id...)
 }
 
 // seal encrypts the secret of access key id.
@@ -47,9 +53,27 @@ func (s *sealer) seal(id, secret string) []byte {
 	return s.aead.Seal([]byte{sealFormat}, nil, []byte(secret), additionalData(id))
 }
 
+// sealFor encrypts secret for the owner named id of a purpose other than an access
+// key (purposeConnection).
+func (s *sealer) sealFor(purpose, id string, secret []byte) []byte {
+	return s.aead.Seal([]byte{sealFormat}, nil, secret, append([]byte(purpose), id...))
+}
+
+// openFor decrypts what sealFor sealed.
+func (s *sealer) openFor(purpose, id string, sealed []byte) ([]byte, error) {
+	if len(sealed) == 0 || sealed[0] != sealFormat {
+		return nil, errUnseal
+	}
+	plain, err := s.aead.Open(nil, nil, sealed[1:], append([]byte(purpose), id...))
+	if err != nil {
+		return nil, errUnseal
+	}
+	return plain, nil
+}
+
 // errUnseal is returned when a secret does not decrypt: the nodes' SecretKeys differ,
 // or the data is damaged. Its message never includes the data.
-var errUnseal = errors.New("meta: cannot decrypt an access key secret (is SecretKey the same on every node?)")
+var errUnseal = fmt.Errorf("%w: cannot decrypt an access key secret (CAIRN_CLUSTER_SECRET must be the same on every node and across restarts; a single node started without it seals with its own key, node.key in its data directory)", ErrSealKey)
 
 // open decrypts the sealed secret of access key id.
 func (s *sealer) open(id string, sealed []byte) (string, error) {

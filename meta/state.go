@@ -23,6 +23,8 @@ type state struct {
 	IAM iamState `json:"iam"`
 	// Cluster holds the layout history, sync acks and node statuses (cluster_state.go).
 	Cluster clusterState `json:"cluster"`
+	// Replication holds site sync's connections and rules (replication.go).
+	Replication replicationState `json:"replication"`
 	// Index is the Raft index of the last command applied. A leader's ReadIndex is
 	// this value after a barrier; a follower waits until its own reaches it. Only
 	// commands count, so it is the same on every node for the same log.
@@ -31,10 +33,11 @@ type state struct {
 
 // accessKeyRecord is an access key as the FSM holds it: the secret stays sealed.
 type accessKeyRecord struct {
-	ID        string    `json:"id"`
-	User      string    `json:"user"`
-	Sealed    []byte    `json:"sealedSecret"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID        string     `json:"id"`
+	User      string     `json:"user"`
+	Sealed    []byte     `json:"sealedSecret"`
+	CreatedAt time.Time  `json:"createdAt"`
+	Expiry    *time.Time `json:"expiry,omitempty"`
 }
 
 // layoutSpec is the JSON form of a layout: what layout.New needs to rebuild it.
@@ -46,7 +49,7 @@ type layoutSpec struct {
 }
 
 func newState() state {
-	return state{Buckets: map[string]Bucket{}, AccessKeys: map[string]accessKeyRecord{}, IAM: iamState{}.clone(), Cluster: clusterState{}.clone()}
+	return state{Buckets: map[string]Bucket{}, AccessKeys: map[string]accessKeyRecord{}, IAM: iamState{}.clone(), Cluster: clusterState{}.clone(), Replication: replicationState{}.clone()}
 }
 
 // clone returns a copy of s that shares no map with it.
@@ -56,6 +59,7 @@ func (s state) clone() state {
 	c.AccessKeys = maps.Clone(s.AccessKeys)
 	c.IAM = s.IAM.clone()
 	c.Cluster = s.Cluster.clone()
+	c.Replication = s.Replication.clone()
 	if c.Buckets == nil {
 		c.Buckets = map[string]Bucket{}
 	}

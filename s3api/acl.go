@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -46,7 +45,11 @@ func (s *Server) getObjectACL(c echo.Context, r *request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.OpenObject(c.Request().Context(), r.bucket, r.key); err != nil {
+	vid, err := versionIDParam(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.openVersion(c, r, r.bucket, r.key, vid); err != nil {
 		return err
 	}
 	return writeXML(c, http.StatusOK, ownerFullControl(b.Owner))
@@ -68,10 +71,11 @@ func (s *Server) putObjectACL(c echo.Context, r *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkVersionID(r); err != nil {
+	vid, err := versionIDParam(r)
+	if err != nil {
 		return err
 	}
-	if _, err := s.store.OpenObject(c.Request().Context(), r.bucket, r.key); err != nil {
+	if _, err := s.openVersion(c, r, r.bucket, r.key, vid); err != nil {
 		return err
 	}
 	if err := s.checkOwnerOnlyACL(c, r, b.Owner); err != nil {
@@ -87,10 +91,7 @@ func (s *Server) checkOwnerOnlyACL(c echo.Context, r *request, ownerID string) e
 	if err := checkACLHeaders(hr.Header); err != nil {
 		return err
 	}
-	body, err := s.readSmallBody(c, r, maxConfigBody)
-	if errors.Is(err, errBodyTooLarge) {
-		return s3err.New(s3err.MaxMessageLengthExceeded)
-	}
+	body, err := s.readConfigBody(r)
 	if err != nil {
 		return err
 	}

@@ -70,14 +70,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestFailedAuthenticationLockout(t *testing.T) {
 	e := startEnv(t, func(c *node.Config) {
 		c.TrustedProxies = 1
-		c.AuthLockout = lockout.Config{MaxFailures: 3, Window: time.Minute, Duration: 300 * time.Millisecond}
+		c.AuthLockout = lockout.Config{MaxFailures: 3, MaxAddressFailures: 5, Window: time.Minute, Duration: 300 * time.Millisecond}
 	})
 	e.bucket("locked")
 	rootID, rootSecret := e.node.RootCredentials()
 	const attacker, bystander = "203.0.113.1", "198.51.100.2"
 
-	// Guessing keys from one address locks the address out...
-	for _, guess := range []string{"GUESS1", "GUESS2", "GUESS3"} {
+	// Guessing many keys from one address locks the address out...
+	for _, guess := range []string{"GUESS1", "GUESS2", "GUESS3", "GUESS4", "GUESS5"} {
 		status, code := e.signedAs("/locked", attacker, guess, "secret-guess")
 		require.Equal(t, http.StatusForbidden, status)
 		require.Equal(t, "InvalidAccessKeyId", code)
@@ -93,26 +93,40 @@ func TestFailedAuthenticationLockout(t *testing.T) {
 		status, _ := e.signedAs("/locked", attacker, rootID, rootSecret)
 		return status == http.StatusOK
 	})
+}
 
-	// Guessing one key's secret from many addresses locks the key out.
+// TestLockoutIsPerAddress: bad signatures naming a key (its id is public) lock that
+// key out only at the address they came from; its owner elsewhere, root included,
+// keeps working.
+func TestLockoutIsPerAddress(t *testing.T) {
+	e := startEnv(t, func(c *node.Config) {
+		c.TrustedProxies = 1
+		c.AuthLockout = lockout.Config{MaxFailures: 3, MaxAddressFailures: 50, Window: time.Minute, Duration: time.Hour}
+	})
+	e.bucket("locked")
+	rootID, rootSecret := e.node.RootCredentials()
 	require.NoError(t, e.node.Meta().PutPolicy(e.ctx, "all", []byte(`[{"bucket":"*","actions":["all"]}]`)))
 	require.NoError(t, e.node.Meta().CreateUser(e.ctx, meta.UserInput{Name: "victim", Policies: []string{"all"}}))
 	k, err := e.node.Meta().CreateAccessKey(e.ctx, "victim")
 	require.NoError(t, err)
-	for _, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
-		status, code := e.signedAs("/locked", ip, k.ID, "wrong-secret")
-		require.Equal(t, http.StatusForbidden, status)
-		require.Equal(t, "SignatureDoesNotMatch", code)
+
+	const attacker, owner = "203.0.113.9", "192.0.2.4"
+	for _, key := range []string{k.ID, rootID} {
+		for range 3 {
+			status, code := e.signedAs("/locked", attacker, key, "wrong-secret")
+			require.Equal(t, http.StatusForbidden, status)
+			require.Equal(t, "SignatureDoesNotMatch", code)
+		}
+		status, code := e.signedAs("/locked", attacker, key, "wrong-secret")
+		require.Equal(t, http.StatusServiceUnavailable, status, "the key is locked at the attacker's address")
+		require.Equal(t, "SlowDown", code)
 	}
-	status, code = e.signedAs("/locked", "192.0.2.4", k.ID, k.Secret)
-	require.Equal(t, http.StatusServiceUnavailable, status)
-	require.Equal(t, "SlowDown", code)
-	status, _ = e.signedAs("/locked", "192.0.2.4", rootID, rootSecret)
-	require.Equal(t, http.StatusOK, status, "other keys from that address are fine")
-	eventually(t, "the key is let in again", func() bool {
-		status, _ := e.signedAs("/locked", "192.0.2.4", k.ID, k.Secret)
-		return status == http.StatusOK
-	})
+	status, _ := e.signedAs("/locked", owner, k.ID, k.Secret)
+	require.Equal(t, http.StatusOK, status, "the key's owner at another address is not locked out")
+	status, _ = e.signedAs("/locked", owner, rootID, rootSecret)
+	require.Equal(t, http.StatusOK, status, "nor is root")
+	status, _ = e.signedAs("/locked", attacker, k.ID, k.Secret)
+	require.Equal(t, http.StatusServiceUnavailable, status, "at the attacker's address the key stays locked, right secret or not")
 }
 
 // readAudit parses every line of the audit log strictly: one record per line.

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/s3api/audit"
+	"github.com/cairnstore/cairn/s3api/gate"
 	"github.com/cairnstore/cairn/s3api/s3err"
 )
 
@@ -26,36 +27,31 @@ func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logAudit builds and writes the record of a finished request.
+// logAudit builds the record of a finished request; the gate completes it with the
+// caller and writes it.
 func (s *Server) logAudit(c echo.Context, err error) {
 	hr := c.Request()
 	rec := audit.Record{
 		Time:      s.now(),
 		RequestID: c.Response().Header().Get("x-amz-request-id"),
-		API:       "s3",
 		Status:    c.Response().Status,
 		UserAgent: hr.UserAgent(),
-		Result:    audit.ResultAllow,
 	}
 	r, _ := c.Get(reqKey).(*request)
 	if r != nil {
-		rec.Bucket, rec.Key, rec.ClientIP, rec.AccessKey = r.bucket, r.key, r.clientIP, r.claimedKey
+		rec.Bucket, rec.Key = r.bucket, r.key
 		if r.action != nil {
 			rec.Action = r.action.Name
 		}
-		if r.auth != nil && !r.auth.anonymous() {
-			rec.User, rec.AccessKey = r.auth.user, r.auth.accessKey
-		}
-	} else {
-		rec.ClientIP = audit.ClientIP(hr, s.cfg.TrustedProxies)
 	}
 	if code := errorCodeOf(err, r); code != "" {
 		rec.Result, rec.ErrorCode = audit.ResultError, string(code)
 	}
-	if r != nil && r.denied {
-		rec.Result = audit.ResultDeny
+	gr, _ := c.Get(gateKey).(*gate.Request)
+	if gr == nil {
+		gr = s.gate.Begin(c.Response(), hr)
 	}
-	s.cfg.AuditLog.Log(rec)
+	s.gate.Record(gr, rec)
 }
 
 // errorCodeOf is the S3 error code renderError answered err with; "" for no error

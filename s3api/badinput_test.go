@@ -192,11 +192,14 @@ func TestMalformedXMLBodies(t *testing.T) {
 func TestNotImplementedOperations(t *testing.T) {
 	e := newEnv(t)
 	b := e.bucket("unsupported")
-	_, err := e.s3.GetBucketCors(e.ctx, &s3.GetBucketCorsInput{Bucket: aws.String(b)})
+	_, err := e.s3.GetBucketWebsite(e.ctx, &s3.GetBucketWebsiteInput{Bucket: aws.String(b)})
 	requireCode(t, err, "NotImplemented")
-	_, err = e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b), VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	_, err = e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b), VersioningConfiguration: &types.VersioningConfiguration{MFADelete: types.MFADeleteEnabled, Status: types.BucketVersioningStatusEnabled}})
 	requireCode(t, err, "NotImplemented")
-	_, err = e.s3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAes256})
+	_, err = e.s3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	requireCode(t, err, "NotImplemented")
+	_, err = e.s3.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x"), SSECustomerAlgorithm: aws.String("AES256"),
+		SSECustomerKey: aws.String("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), SSECustomerKeyMD5: aws.String("zZ5FnqcIqUjVwvWmyog4zw==")})
 	requireCode(t, err, "NotImplemented")
 	v, err := e.s3.GetBucketVersioning(e.ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b)})
 	require.NoError(t, err)

@@ -2,14 +2,12 @@ package s3api
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/base64"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/blob/checksum"
+	"github.com/cairnstore/cairn/s3api/gate"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/sigv4"
 )
@@ -25,11 +23,11 @@ type body struct {
 // checksum are verified before the object layer commits anything.
 func (s *Server) uploadBody(c echo.Context, r *request) (*body, error) {
 	hr := c.Request()
-	wantMD5, err := contentMD5(hr.Header)
+	wantMD5, err := gate.ContentMD5(hr.Header)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := r.auth.sig.Payload(hr)
+	payload, err := r.gr.Payload()
 	if err != nil {
 		return nil, err
 	}
@@ -50,23 +48,4 @@ func (s *Server) uploadBody(c echo.Context, r *request) (*body, error) {
 		return payload.Checksum(), nil
 	}
 	return &body{payload: payload, seal: seal}, nil
-}
-
-// contentMD5 decodes the Content-MD5 header; nil when absent.
-func contentMD5(h http.Header) ([]byte, error) {
-	v, ok := h["Content-Md5"]
-	if !ok {
-		return nil, nil
-	}
-	sum, err := base64.StdEncoding.DecodeString(v[0])
-	if err != nil || len(sum) != md5.Size {
-		return nil, s3err.New(s3err.InvalidDigest)
-	}
-	return sum, nil
-}
-
-// md5Equal reports whether data hashes to sum.
-func md5Equal(sum, data []byte) bool {
-	got := md5.Sum(data)
-	return bytes.Equal(sum, got[:])
 }

@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/xml"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -12,12 +11,23 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cairnstore/cairn/meta"
+	"github.com/cairnstore/cairn/s3api/gate"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
 
 // maxConfigBody bounds the XML bodies of configuration requests.
 const maxConfigBody = 1 << 20
+
+// readConfigBody reads a configuration request's body, verified, at most
+// maxConfigBody bytes (MaxMessageLengthExceeded beyond).
+func (s *Server) readConfigBody(r *request) ([]byte, error) {
+	body, err := s.readBody(r, maxConfigBody)
+	if errors.Is(err, gate.ErrBodyTooLarge) {
+		return nil, s3err.New(s3err.MaxMessageLengthExceeded)
+	}
+	return body, err
+}
 
 // validBucketName applies S3's naming rules for general purpose buckets.
 func validBucketName(name string) bool {
@@ -69,7 +79,7 @@ func (s *Server) listBuckets(c echo.Context, r *request) error {
 	if err != nil {
 		return err
 	}
-	out := s3xml.ListAllMyBucketsResult{Owner: owner(r.auth.user)}
+	out := s3xml.ListAllMyBucketsResult{Owner: owner(r.user())}
 	prefix := r.query.Get("prefix")
 	for _, b := range buckets {
 		if !strings.HasPrefix(b.Name, prefix) {
@@ -91,19 +101,28 @@ func (s *Server) createBucket(c echo.Context, r *request) error {
 	if err := checkACLHeaders(c.Request().Header); err != nil {
 		return err
 	}
-	if c.Request().Header.Get("x-amz-bucket-object-lock-enabled") == "true" {
-		return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented by Cairn.")
+	locked := false
+	switch v := c.Request().Header.Get("x-amz-bucket-object-lock-enabled"); strings.ToLower(v) {
+	case "", "false":
+	case "true":
+		locked = true
+	default:
+		return s3err.Newf(s3err.InvalidArgument, "x-amz-bucket-object-lock-enabled must be true or false").
+			With("ArgumentName", "x-amz-bucket-object-lock-enabled").With("ArgumentValue", v)
 	}
-	region, err := s.locationConstraint(c)
+	region, err := s.locationConstraint(r)
 	if err != nil {
 		return err
 	}
-	err = s.meta.CreateBucket(c.Request().Context(), meta.Bucket{
-		Name: r.bucket, Owner: r.auth.user, Region: region, CreatedAt: time.Now().UTC(),
-	})
+	nb := meta.Bucket{Name: r.bucket, Owner: r.user(), Region: region, CreatedAt: time.Now().UTC()}
+	if locked {
+		err = s.meta.CreateLockedBucket(c.Request().Context(), nb)
+	} else {
+		err = s.meta.CreateBucket(c.Request().Context(), nb)
+	}
 	if errors.Is(err, meta.ErrBucketExists) {
 		existing, gerr := s.meta.Bucket(c.Request().Context(), r.bucket)
-		if gerr == nil && existing.Owner == r.auth.user {
+		if gerr == nil && existing.Owner == r.user() {
 			return s3err.New(s3err.BucketAlreadyOwnedByYou).WithBucket(r.bucket)
 		}
 		return s3err.New(s3err.BucketAlreadyExists).WithBucket(r.bucket)
@@ -115,11 +134,14 @@ func (s *Server) createBucket(c echo.Context, r *request) error {
 	return c.NoContent(http.StatusOK)
 }
 
-// locationConstraint reads CreateBucket's optional body and checks its region.
-func (s *Server) locationConstraint(c echo.Context) (string, error) {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxConfigBody))
+// locationConstraint reads CreateBucket's optional body, verified, and returns the
+// bucket's region: the LocationConstraint it names, any well-formed one unless the
+// region is strict (Config.RegionStrict), or this endpoint's region when it names
+// none.
+func (s *Server) locationConstraint(r *request) (string, error) {
+	body, err := s.readConfigBody(r)
 	if err != nil {
-		return "", s3err.New(s3err.IncompleteBody)
+		return "", err
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return s.cfg.Region, nil
@@ -128,13 +150,33 @@ func (s *Server) locationConstraint(c echo.Context) (string, error) {
 	if err := xml.Unmarshal(body, &conf); err != nil {
 		return "", s3err.New(s3err.MalformedXML)
 	}
-	switch conf.LocationConstraint {
-	case "", s.cfg.Region:
+	loc := conf.LocationConstraint
+	switch {
+	case loc == "" || loc == s.cfg.Region:
 		return s.cfg.Region, nil
-	default:
+	case s.cfg.RegionStrict:
 		return "", s3err.Newf(s3err.IllegalLocationConstraintException,
-			"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", conf.LocationConstraint)
+			"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", loc)
+	case !validRegionName(loc):
+		return "", s3err.Newf(s3err.InvalidLocationConstraint, "The specified location-constraint is not valid").
+			With("LocationConstraint", loc)
 	}
+	return loc, nil
+}
+
+// validRegionName reports whether name can be a region: 1 to 63 letters, digits and
+// hyphens (AWS's "eu-central-1", the legacy "EU", or an operator's own names).
+func validRegionName(name string) bool {
+	if name == "" || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) headBucket(c echo.Context, r *request) error {
@@ -177,17 +219,4 @@ func (s *Server) getBucketLocation(c echo.Context, r *request) error {
 		loc = "" // S3 reports the classic region as an empty constraint
 	}
 	return writeXML(c, http.StatusOK, s3xml.LocationConstraint{Value: loc})
-}
-
-// versioningConfiguration answers GetBucketVersioning for a bucket that has never had
-// versioning enabled: an empty configuration, as S3 does.
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ VersioningConfiguration"`
-}
-
-func (s *Server) getBucketVersioning(c echo.Context, r *request) error {
-	if _, err := s.bucket(c, r); err != nil {
-		return err
-	}
-	return writeXML(c, http.StatusOK, versioningConfiguration{})
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/meta/policy"
+	"github.com/cairnstore/cairn/s3api/gate"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
@@ -36,8 +36,8 @@ func (s *Server) putBucketPolicy(c echo.Context, r *request) error {
 	if _, err := s.bucket(c, r); err != nil {
 		return err
 	}
-	doc, err := s.readSmallBody(c, r, policy.MaxPolicySize)
-	if errors.Is(err, errBodyTooLarge) {
+	doc, err := s.readBody(r, policy.MaxPolicySize)
+	if errors.Is(err, gate.ErrBodyTooLarge) {
 		return s3err.Newf(s3err.MalformedPolicy, "Policy exceeds the maximum allowed document size.")
 	}
 	if err != nil {
@@ -111,30 +111,4 @@ func isPublic(p *policy.Policy) bool {
 		}
 	}
 	return false
-}
-
-// errBodyTooLarge is readSmallBody's error for a body over its limit.
-var errBodyTooLarge = errors.New("s3api: body too large")
-
-// readSmallBody reads a configuration body of at most limit bytes, verifying its
-// payload hash, checksums and Content-MD5.
-func (s *Server) readSmallBody(c echo.Context, r *request, limit int) ([]byte, error) {
-	hr := c.Request()
-	payload, err := r.auth.sig.Payload(hr)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := io.ReadAll(io.LimitReader(payload, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(raw) > limit {
-		return nil, errBodyTooLarge
-	}
-	if want, err := contentMD5(hr.Header); err != nil {
-		return nil, err
-	} else if want != nil && !md5Equal(want, raw) {
-		return nil, s3err.New(s3err.BadDigest)
-	}
-	return raw, nil
 }

@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -33,14 +32,11 @@ func (s *Server) putBucketTagging(c echo.Context, r *request) error {
 	if _, err := s.bucket(c, r); err != nil {
 		return err
 	}
-	raw, err := s.readSmallBody(c, r, maxConfigBody)
-	if errors.Is(err, errBodyTooLarge) {
-		return s3err.New(s3err.MaxMessageLengthExceeded)
-	}
+	raw, err := s.readConfigBody(r)
 	if err != nil {
 		return err
 	}
-	tags, err := parseTagging(raw)
+	tags, err := parseTagging(raw, meta.MaxBucketTags, "Bucket")
 	if err != nil {
 		return err
 	}
@@ -58,12 +54,12 @@ func (s *Server) deleteBucketTagging(c echo.Context, r *request) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// parseTagging reads a PutBucketTagging body into a tag map, refusing what AWS
-// refuses with AWS's codes and messages: a document that does not parse, or lacks
-// its TagSet or a tag's Key or Value, is MalformedXML; too many tags, a bad key or
-// value, a reserved key or a key given twice is InvalidTag. The limits are meta's,
-// which checks them again.
-func parseTagging(raw []byte) (map[string]string, error) {
+// parseTagging reads a PutBucketTagging or PutObjectTagging body into a tag map,
+// refusing what AWS refuses with AWS's codes and messages: a document that does not
+// parse, or lacks its TagSet or a tag's Key or Value, is MalformedXML; more than
+// limit tags, a bad key or value, a reserved key or a key given twice is InvalidTag
+// (noun is "Bucket" or "Object", for the message). The lengths are meta's.
+func parseTagging(raw []byte, limit int, noun string) (map[string]string, error) {
 	var doc s3xml.TaggingInput
 	if err := xml.Unmarshal(raw, &doc); err != nil || doc.TagSet == nil {
 		return nil, s3err.New(s3err.MalformedXML)
@@ -73,19 +69,14 @@ func parseTagging(raw []byte) (map[string]string, error) {
 			return nil, s3err.New(s3err.MalformedXML)
 		}
 	}
-	if n := len(doc.TagSet.Tags); n > meta.MaxBucketTags {
-		return nil, s3err.Newf(s3err.InvalidTag, "Bucket tags cannot be greater than %d", meta.MaxBucketTags)
+	if n := len(doc.TagSet.Tags); n > limit {
+		return nil, s3err.Newf(s3err.InvalidTag, "%s tags cannot be greater than %d", noun, limit)
 	}
 	tags := make(map[string]string, len(doc.TagSet.Tags))
 	for _, t := range doc.TagSet.Tags {
 		key, value := *t.Key, *t.Value
-		switch n := utf8.RuneCountInString(key); {
-		case n == 0 || n > meta.MaxTagKeyLength:
-			return nil, s3err.Newf(s3err.InvalidTag, "The TagKey you have provided is invalid").With("TagKey", key)
-		case strings.HasPrefix(strings.ToLower(key), meta.ReservedTagPrefix):
-			return nil, s3err.Newf(s3err.InvalidTag, "System tags cannot be added/updated by requester").With("TagKey", key)
-		case utf8.RuneCountInString(value) > meta.MaxTagValueLength:
-			return nil, s3err.Newf(s3err.InvalidTag, "The TagValue you have provided is invalid").With("TagValue", value)
+		if err := checkTag(key, value); err != nil {
+			return nil, err
 		}
 		if _, dup := tags[key]; dup {
 			return nil, s3err.Newf(s3err.InvalidTag, "Cannot provide multiple Tags with the same key").With("TagKey", key)
@@ -93,4 +84,18 @@ func parseTagging(raw []byte) (map[string]string, error) {
 		tags[key] = value
 	}
 	return tags, nil
+}
+
+// checkTag applies S3's rules to one tag: a key of 1 to 128 characters that does not
+// start with "aws:", a value of at most 256 (InvalidTag otherwise).
+func checkTag(key, value string) error {
+	switch n := utf8.RuneCountInString(key); {
+	case n == 0 || n > meta.MaxTagKeyLength || !utf8.ValidString(key):
+		return s3err.Newf(s3err.InvalidTag, "The TagKey you have provided is invalid").With("TagKey", key)
+	case strings.HasPrefix(strings.ToLower(key), meta.ReservedTagPrefix):
+		return s3err.Newf(s3err.InvalidTag, "System tags cannot be added/updated by requester").With("TagKey", key)
+	case utf8.RuneCountInString(value) > meta.MaxTagValueLength || !utf8.ValidString(value):
+		return s3err.Newf(s3err.InvalidTag, "The TagValue you have provided is invalid").With("TagValue", value)
+	}
+	return nil
 }

@@ -198,19 +198,6 @@ func TestBucketTaggingBody(t *testing.T) {
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 }
 
-func TestObjectTaggingIsNotImplemented(t *testing.T) {
-	e := newEnv(t)
-	b := e.bucket("objtags")
-	e.put(b, "k", []byte("x"))
-	_, err := e.s3.GetObjectTagging(e.ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(b), Key: aws.String("k")})
-	requireCode(t, err, "NotImplemented")
-	_, err = e.s3.PutObjectTagging(e.ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(b), Key: aws.String("k"), Tagging: &types.Tagging{TagSet: tagSet("a", "b")}})
-	requireCode(t, err, "NotImplemented")
-	_, err = e.s3.DeleteObjectTagging(e.ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String(b), Key: aws.String("k")})
-	requireCode(t, err, "NotImplemented")
-	require.Equal(t, "x", string(e.get(b, "k")), "DELETE ?tagging on an object never deletes it")
-}
-
 func TestBucketTaggingPermissions(t *testing.T) {
 	e := newEnv(t)
 	b := e.bucket("tagperm")

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cairnstore/cairn/cmd/node"
 )
 
 func TestBucketLifecycle(t *testing.T) {
@@ -71,8 +73,44 @@ func TestBucketNames(t *testing.T) {
 	}
 }
 
-func TestCreateBucketLocationConstraint(t *testing.T) {
+// TestCreateBucketAnyRegion: by default a client that signs for another region and
+// creates its bucket there works, and the bucket keeps its LocationConstraint.
+func TestCreateBucketAnyRegion(t *testing.T) {
 	e := newEnv(t)
+	eu := sdkClient(e.node, "", func(o *s3.Options) { o.Region = "eu-central-1" })
+	_, err := eu.CreateBucket(e.ctx, &s3.CreateBucketInput{
+		Bucket:                    aws.String("elsewhere"),
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuCentral1},
+	})
+	require.NoError(t, err)
+	loc, err := eu.GetBucketLocation(e.ctx, &s3.GetBucketLocationInput{Bucket: aws.String("elsewhere")})
+	require.NoError(t, err)
+	require.Equal(t, types.BucketLocationConstraintEuCentral1, loc.LocationConstraint)
+	_, err = eu.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("elsewhere"), Key: aws.String("k"), Body: strings.NewReader("data")})
+	require.NoError(t, err)
+	require.Equal(t, []byte("data"), e.get("elsewhere", "k"), "signed for us-east-1")
+	out, err := e.s3.ListBuckets(e.ctx, &s3.ListBucketsInput{})
+	require.NoError(t, err)
+	require.Len(t, out.Buckets, 1)
+	require.Equal(t, "eu-central-1", aws.ToString(out.Buckets[0].BucketRegion))
+
+	// The default region is an empty constraint, as in S3.
+	e.bucket("home")
+	loc, err = e.s3.GetBucketLocation(e.ctx, &s3.GetBucketLocationInput{Bucket: aws.String("home")})
+	require.NoError(t, err)
+	require.Equal(t, types.BucketLocationConstraint(""), loc.LocationConstraint)
+
+	_, err = e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{
+		Bucket:                    aws.String("nowhere"),
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: "no/such region"},
+	})
+	requireCode(t, err, "InvalidLocationConstraint")
+}
+
+// TestCreateBucketStrictRegion: with the region pinned, other regions are refused,
+// in signatures and in LocationConstraint, as AWS does.
+func TestCreateBucketStrictRegion(t *testing.T) {
+	e := startEnv(t, func(c *node.Config) { c.RegionStrict = true })
 	_, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{
 		Bucket:                    aws.String("elsewhere"),
 		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1},
@@ -80,4 +118,7 @@ func TestCreateBucketLocationConstraint(t *testing.T) {
 	requireCode(t, err, "IllegalLocationConstraintException")
 	_, err = e.s3.HeadBucket(e.ctx, &s3.HeadBucketInput{Bucket: aws.String("elsewhere")})
 	require.Error(t, err)
+	eu := sdkClient(e.node, "", func(o *s3.Options) { o.Region = "eu-central-1"; o.RetryMaxAttempts = 1 })
+	_, err = eu.ListBuckets(e.ctx, &s3.ListBucketsInput{})
+	requireCode(t, err, "AuthorizationHeaderMalformed")
 }

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,10 +17,11 @@ import (
 // copySource is a parsed x-amz-copy-source header.
 type copySource struct {
 	bucket, key string
+	versionID   string // "" for the current version
 }
 
 // parseCopySource parses "bucket/key" or "/bucket/key", URL-encoded, with an optional
-// "?versionId=" that must name the null version.
+// "?versionId=".
 func parseCopySource(v string) (copySource, error) {
 	path, query, _ := strings.Cut(v, "?")
 	unescaped, err := url.PathUnescape(path)
@@ -35,11 +37,15 @@ func parseCopySource(v string) (copySource, error) {
 		if err != nil {
 			return copySource{}, s3err.New(s3err.InvalidArgument).With("ArgumentName", "x-amz-copy-source")
 		}
-		if id := q.Get("versionId"); id != "" && id != blob.NullVersion {
-			return copySource{}, s3err.New(s3err.NoSuchVersion).WithKey(key).With("VersionId", id)
+		if _, ok := q["versionId"]; ok {
+			id := q.Get("versionId")
+			if err := blob.CheckVersionID(id); err != nil || id == "" {
+				return copySource{}, s3err.Newf(s3err.InvalidArgument, "Invalid version id specified").With("ArgumentName", "x-amz-copy-source")
+			}
+			return copySource{bucket, key, id}, nil
 		}
 	}
-	return copySource{bucket, key}, nil
+	return copySource{bucket: bucket, key: key}, nil
 }
 
 // openCopySource opens the source of a copy and checks the copy conditions. Reading
@@ -55,32 +61,53 @@ func (s *Server) openCopySource(c echo.Context) (*blob.Object, copySource, error
 	if r == nil {
 		return nil, src, s3err.New(s3err.AccessDenied)
 	}
-	if err := s.allow(c, r, policy.ActionGetObject, src.bucket, src.key); err != nil {
-		r.denied = true
+	action := policy.ActionGetObject
+	if src.versionID != "" {
+		action = policy.ActionGetObjectVersion
+	}
+	if err := s.allow(c, r, action, src.bucket, src.key); err != nil {
 		return nil, src, err
 	}
-	if _, err := s.meta.Bucket(hr.Context(), src.bucket); err != nil {
+	sb, err := s.meta.Bucket(hr.Context(), src.bucket)
+	if err != nil {
 		return nil, src, s3err.New(s3err.NoSuchBucket).WithBucket(src.bucket)
 	}
-	obj, err := s.store.OpenObject(hr.Context(), src.bucket, src.key)
+	obj, err := s.store.OpenVersion(hr.Context(), src.bucket, src.key, src.versionID)
 	if err != nil {
-		return nil, src, toS3Error(err, &request{bucket: src.bucket, key: src.key})
+		// A delete marker as the source is 404 without a version id and 400 with
+		// one, as S3 answers.
+		sr := &request{bucket: src.bucket, key: src.key}
+		if errors.Is(err, blob.ErrMethodNotAllowed) {
+			return nil, src, s3err.Newf(s3err.InvalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
+		}
+		if e := versionError(err, sr, hr.Method, src.versionID); e != err {
+			return nil, src, e
+		}
+		return nil, src, toS3Error(err, sr)
 	}
 	if err := checkConditions(hr.Header, copyConditions, obj.Info, s3err.PreconditionFailed); err != nil {
 		return nil, src, err
+	}
+	if sb.Versioning != "" || src.versionID != "" {
+		c.Response().Header().Set("x-amz-copy-source-version-id", obj.Info.VersionID)
 	}
 	return obj, src, nil
 }
 
 func (s *Server) copyObject(c echo.Context, r *request) error {
 	hr := c.Request()
-	if _, err := s.bucket(c, r); err != nil {
+	bk, err := s.bucket(c, r)
+	if err != nil {
 		return err
 	}
 	if err := checkKey(r.key); err != nil {
 		return err
 	}
 	if err := checkUnsupportedWriteHeaders(hr.Header); err != nil {
+		return err
+	}
+	cond, err := writeCondition(hr.Header)
+	if err != nil {
 		return err
 	}
 	obj, src, err := s.openCopySource(c)
@@ -93,10 +120,32 @@ func (s *Server) copyObject(c echo.Context, r *request) error {
 	in := blob.CopyInput{
 		Src: obj, Bucket: r.bucket, Key: r.key,
 		Headers: obj.Info.Headers, UserMeta: obj.Info.UserMeta, Checksum: obj.Info.Checksum,
+		Versioning: versioningOf(bk), Tags: obj.Info.Tags, Cond: cond,
+		Encrypt: encryptNew(hr.Header.Get, bk),
 	}
+	// The copy's lock is the request's, or the bucket's default: never the source's.
+	if in.Lock, err = s.objectLockFor(c, r, bk, r.key, hr.Header.Get, true); err != nil {
+		return err
+	}
+	switch directive := hr.Header.Get("x-amz-tagging-directive"); directive {
+	case "", "COPY":
+	case "REPLACE":
+		if in.Tags, err = parseTaggingHeader(hr.Header.Get("x-amz-tagging")); err != nil {
+			return err
+		}
+	default:
+		return s3err.Newf(s3err.InvalidArgument, "Unknown tagging directive.").With("ArgumentName", "x-amz-tagging-directive").With("ArgumentValue", directive)
+	}
+	// As in S3, the copy's storage class is the request's (default STANDARD), whatever
+	// the directive.
+	in.Headers.StorageClass = storageClass(hr.Header)
 	switch directive := hr.Header.Get("x-amz-metadata-directive"); directive {
 	case "", "COPY":
-		if src.bucket == r.bucket && src.key == r.key {
+		// Copying a version onto its own key is how a version is restored; copying
+		// the current version onto itself unchanged is refused, as S3 does.
+		// Asking for encryption is a change, as in S3: it is how an object is
+		// encrypted in place.
+		if src.bucket == r.bucket && src.key == r.key && src.versionID == "" && in.Headers.StorageClass == obj.Info.Headers.StorageClass && hr.Header.Get(hdrSSE) == "" {
 			return s3err.Newf(s3err.InvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
@@ -108,10 +157,18 @@ func (s *Server) copyObject(c echo.Context, r *request) error {
 	default:
 		return s3err.Newf(s3err.InvalidArgument, "Unknown metadata directive.").With("ArgumentName", "x-amz-metadata-directive").With("ArgumentValue", directive)
 	}
-	info, err := s.store.CopyObject(hr.Context(), in)
+	release, err := s.reserveQuota(c, bk, blob.Origin{}, obj.Info.Size, 1)
 	if err != nil {
 		return err
 	}
+	info, err := s.store.CopyObject(hr.Context(), in)
+	if err != nil {
+		release()
+		return err
+	}
+	setWrittenVersionHeader(c.Response().Header(), bk, info.VersionID)
+	setEncryptionHeader(c.Response().Header(), info.Encrypted)
+	s.setExpiration(c.Response().Header(), bk, info)
 	out := s3xml.CopyObjectResult{LastModified: s3xml.Time(info.LastModified), ETag: quote(info.ETag), Checksums: xmlChecksums(info.Checksum)}
 	return writeXML(c, http.StatusOK, out)
 }

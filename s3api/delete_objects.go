@@ -2,7 +2,7 @@ package s3api
 
 import (
 	"encoding/xml"
-	"io"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/meta/policy"
+	"github.com/cairnstore/cairn/s3api/gate"
 	"github.com/cairnstore/cairn/s3api/s3err"
 	"github.com/cairnstore/cairn/s3api/s3xml"
 )
@@ -22,24 +23,16 @@ const maxDeleteBody = 8 << 20
 
 func (s *Server) deleteObjects(c echo.Context, r *request) error {
 	hr := c.Request()
-	if _, err := s.bucket(c, r); err != nil {
-		return err
-	}
-	payload, err := r.auth.sig.Payload(hr)
+	bk, err := s.bucket(c, r)
 	if err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(io.LimitReader(payload, maxDeleteBody+1))
-	if err != nil {
-		return err
-	}
-	if len(raw) > maxDeleteBody {
+	raw, err := s.readBody(r, maxDeleteBody)
+	if errors.Is(err, gate.ErrBodyTooLarge) {
 		return s3err.New(s3err.MaxMessageLengthExceeded)
 	}
-	if want, err := contentMD5(hr.Header); err != nil {
+	if err != nil {
 		return err
-	} else if want != nil && !md5Equal(want, raw) {
-		return s3err.New(s3err.BadDigest)
 	}
 	var doc s3xml.Delete
 	if err := xml.Unmarshal(raw, &doc); err != nil || len(doc.Objects) == 0 || len(doc.Objects) > maxDeleteKeys {
@@ -49,8 +42,15 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 	// concurrently so their index commits share group commits. Results keep the
 	// request's order.
 	errs := make([]error, len(doc.Objects))
+	results := make([]blob.DeleteResult, len(doc.Objects))
+	bypass := make([]bool, len(doc.Objects))
 	for i, o := range doc.Objects {
-		errs[i] = s.allow(c, r, policy.ActionDeleteObject, r.bucket, o.Key)
+		action := policy.ActionDeleteObject
+		if o.VersionID != "" {
+			action = policy.ActionDeleteObjectVersion
+			bypass[i] = s.bypassGovernance(c, r, r.bucket, o.Key)
+		}
+		errs[i] = s.allowItem(c, r, action, r.bucket, o.Key)
 	}
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -59,7 +59,7 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = s.deleteOne(hr, r.bucket, doc.Objects[i])
+				results[i], errs[i] = s.deleteOne(hr, r.bucket, versioningOf(bk), doc.Objects[i], bypass[i])
 			}
 		}()
 	}
@@ -82,7 +82,12 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 			continue
 		}
 		if !doc.Quiet {
-			out.Deleted = append(out.Deleted, s3xml.DeletedObject{Key: o.Key, VersionID: o.VersionID})
+			d := s3xml.DeletedObject{Key: o.Key, VersionID: o.VersionID, DeleteMarker: results[i].DeleteMarker}
+			if results[i].DeleteMarker {
+				// The marker this delete made or, by id, the marker it removed.
+				d.DeleteMarkerVersionID = results[i].VersionID
+			}
+			out.Deleted = append(out.Deleted, d)
 		}
 	}
 	return writeXML(c, http.StatusOK, out)
@@ -91,12 +96,17 @@ func (s *Server) deleteObjects(c echo.Context, r *request) error {
 // deleteWorkers is how many keys of one DeleteObjects request are deleted at once.
 const deleteWorkers = 16
 
-func (s *Server) deleteOne(hr *http.Request, bucket string, o s3xml.ObjectIdentifier) error {
-	if o.VersionID != "" && o.VersionID != blob.NullVersion {
-		return s3err.New(s3err.NoSuchVersion)
+func (s *Server) deleteOne(hr *http.Request, bucket string, v blob.Versioning, o s3xml.ObjectIdentifier, bypassGovernance bool) (blob.DeleteResult, error) {
+	if o.VersionID != "" && blob.CheckVersionID(o.VersionID) != nil {
+		return blob.DeleteResult{}, errInvalidVersionID("VersionId", o.VersionID)
 	}
 	if err := checkKey(o.Key); err != nil {
-		return err
+		return blob.DeleteResult{}, err
 	}
-	return s.store.DeleteObject(hr.Context(), bucket, o.Key)
+	cond, err := deleteItemCondition(o)
+	if err != nil {
+		return blob.DeleteResult{}, err
+	}
+	return s.store.Delete(hr.Context(), blob.DeleteInput{Bucket: bucket, Key: o.Key, VersionID: o.VersionID, Versioning: v,
+		BypassGovernance: bypassGovernance, Cond: cond})
 }

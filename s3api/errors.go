@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
@@ -44,12 +45,30 @@ func toS3Error(err error, r *request) *s3err.Error {
 	switch {
 	case errors.Is(err, meta.ErrNoSuchBucket):
 		return s3err.New(s3err.NoSuchBucket).WithBucket(bucket)
+	case errors.Is(err, blob.ErrObjectLocked):
+		return errLocked()
+	case errors.Is(err, meta.ErrInvalidBucketState):
+		return s3err.New(s3err.InvalidBucketState).WithBucket(bucket)
 	case errors.Is(err, meta.ErrInvalidTag):
 		return s3err.New(s3err.InvalidTag) // parseTagging gives AWS's messages first
+	case errors.Is(err, blob.ErrNoSuchVersion):
+		return s3err.New(s3err.NoSuchVersion).WithKey(key)
+	case errors.Is(err, blob.ErrInvalidVersionID):
+		return s3err.Newf(s3err.InvalidArgument, "Invalid version id specified").With("ArgumentName", "versionId")
+	case errors.Is(err, blob.ErrMethodNotAllowed):
+		return s3err.New(s3err.MethodNotAllowed)
+	case errors.Is(err, blob.ErrPreconditionFailed):
+		return s3err.New(s3err.PreconditionFailed)
+	case errors.Is(err, blob.ErrConditionalConflict):
+		return s3err.New(s3err.ConditionalRequestConflict).WithKey(key)
 	case errors.Is(err, blob.ErrNoSuchKey):
 		return s3err.New(s3err.NoSuchKey).WithKey(key)
 	case errors.Is(err, blob.ErrNoSuchUpload):
 		return s3err.New(s3err.NoSuchUpload)
+	case errors.Is(err, blob.ErrBadDigest):
+		return s3err.Newf(s3err.BadDigest, "The checksum you specified did not match the calculated checksum.")
+	case errors.Is(err, blob.ErrSizeMismatch):
+		return s3err.Newf(s3err.InvalidRequest, "The provided x-amz-mp-object-size does not match the size of the completed object.")
 	case errors.Is(err, blob.ErrInvalidPart):
 		return s3err.New(s3err.InvalidPart)
 	case errors.Is(err, blob.ErrInvalidPartOrder):
@@ -58,12 +77,36 @@ func toS3Error(err error, r *request) *s3err.Error {
 		return s3err.New(s3err.EntityTooSmall)
 	case errors.Is(err, blob.ErrInvalidKey):
 		return s3err.Newf(s3err.InvalidArgument, "Object key contains characters that are not allowed.")
-	case errors.Is(err, blob.ErrNoQuorum), errors.Is(err, meta.ErrNotReady):
-		return s3err.New(s3err.ServiceUnavailable)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, blob.ErrCorrupt):
+		return s3err.New(s3err.InternalError) // logged where the bad copy was found
+	case errors.Is(err, blob.ErrNoQuorum):
+		return noQuorumError(err)
+	case errors.Is(err, meta.ErrNotReady):
+		return s3err.Newf(s3err.ServiceUnavailable, "The cluster's metadata leader cannot be reached: not enough nodes are up for a Raft majority.")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, os.ErrDeadlineExceeded): // a body that stopped arriving (cmd/node)
 		return s3err.New(s3err.RequestTimeout)
 	}
 	return nil
+}
+
+// noQuorumError says that an object operation lost its quorum, with the counts when
+// the object layer gave them: a 503 the client may retry, not a request to slow down.
+func noQuorumError(err error) *s3err.Error {
+	var qe *blob.QuorumError
+	if errors.As(err, &qe) {
+		return s3err.Newf(s3err.ServiceUnavailable, "Not enough replicas reachable: %d needed, %d confirmed.", qe.Needed, qe.Reached)
+	}
+	return s3err.Newf(s3err.ServiceUnavailable, "Not enough replicas reachable.")
+}
+
+// logNoQuorum logs why an object operation lost its quorum (each owner's error), at
+// most once a minute, so an operator can tell a down node from a slow one.
+func (s *Server) logNoQuorum(err error, c echo.Context) {
+	if ok, held := s.quorumLog.Allow("quorum"); ok {
+		s.log.Warn("object operation lost its quorum", "error", err, "method", c.Request().Method,
+			"path", c.Request().URL.Path, "repeated", held)
+	}
 }
 
 // renderError writes any error as an S3 XML error body with the request id. Errors
@@ -74,6 +117,9 @@ func (s *Server) renderError(err error, c echo.Context) {
 	}
 	r, _ := c.Get(reqKey).(*request)
 	e := toS3Error(err, r)
+	if errors.Is(err, blob.ErrNoQuorum) {
+		s.logNoQuorum(err, c)
+	}
 	if e == nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,6 +30,7 @@ func objectHeaders(h http.Header) blob.Headers {
 		ContentLanguage:    h.Get("Content-Language"),
 		CacheControl:       h.Get("Cache-Control"),
 		Expires:            h.Get("Expires"),
+		StorageClass:       storageClass(h),
 	}
 }
 
@@ -67,6 +69,9 @@ func userMetadata(h http.Header) (map[string]string, error) {
 
 // checkKey enforces S3's limits on object keys.
 func checkKey(key string) error {
+	if !utf8.ValidString(key) {
+		return errKeyNotUTF8()
+	}
 	if len(key) > maxKeyLength {
 		return s3err.New(s3err.KeyTooLongError).With("Size", strconv.Itoa(len(key))).With("MaxSizeAllowed", strconv.Itoa(maxKeyLength))
 	}
@@ -76,26 +81,14 @@ func checkKey(key string) error {
 // checkUnsupportedWriteHeaders refuses write options Cairn does not implement, rather
 // than silently ignoring what the client asked for.
 func checkUnsupportedWriteHeaders(h http.Header) error {
-	if v := h.Get("x-amz-server-side-encryption"); v != "" {
-		return s3err.Newf(s3err.NotImplemented, "Server-side encryption is not implemented by Cairn.")
-	}
-	if h.Get("x-amz-server-side-encryption-customer-algorithm") != "" {
-		return s3err.Newf(s3err.NotImplemented, "Server-side encryption with customer keys is not implemented by Cairn.")
-	}
-	if h.Get("x-amz-tagging") != "" {
-		return s3err.Newf(s3err.NotImplemented, "Object tagging is not implemented by Cairn.")
-	}
-	if h.Get("x-amz-object-lock-mode") != "" || h.Get("x-amz-object-lock-legal-hold") != "" {
-		return s3err.Newf(s3err.NotImplemented, "Object lock is not implemented by Cairn.")
+	if err := checkEncryptionHeaders(h.Get); err != nil {
+		return err
 	}
 	if err := checkACLHeaders(h); err != nil {
 		return err
 	}
-	if sc := h.Get("x-amz-storage-class"); sc != "" && sc != "STANDARD" {
-		return s3err.Newf(s3err.InvalidStorageClass, "The storage class you specified is not valid: Cairn stores everything as STANDARD.")
-	}
-	if h.Get("If-Match") != "" || h.Get("If-None-Match") != "" {
-		return s3err.Newf(s3err.NotImplemented, "Conditional writes are not implemented by Cairn.")
+	if sc := h.Get("x-amz-storage-class"); sc != "" && !storageClasses[sc] {
+		return s3err.Newf(s3err.InvalidStorageClass, "The storage class you specified is not valid")
 	}
 	return nil
 }
@@ -116,12 +109,14 @@ func setObjectHeaders(h http.Header, o blob.ObjectInfo) {
 	h.Set("ETag", quote(o.ETag))
 	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
+	setEncryptionHeader(h, o.Encrypted)
 	ct := o.Headers.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
 	h.Set("Content-Type", ct)
 	for name, v := range map[string]string{
+		"x-amz-storage-class": o.Headers.StorageClass, // S3 leaves it out for STANDARD
 		"Content-Encoding":    o.Headers.ContentEncoding,
 		"Content-Disposition": o.Headers.ContentDisposition,
 		"Content-Language":    o.Headers.ContentLanguage,
@@ -151,4 +146,10 @@ func (s *Server) checkNewObject(c echo.Context, r *request) (map[string]string, 
 		return nil, err
 	}
 	return userMetadata(c.Request().Header)
+}
+
+// errKeyNotUTF8 refuses a key that is not valid UTF-8, as S3 does: object keys are
+// UTF-8 strings.
+func errKeyNotUTF8() *s3err.Error {
+	return s3err.Newf(s3err.InvalidArgument, "Object key is not valid UTF-8.").With("ArgumentName", "key")
 }

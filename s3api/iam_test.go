@@ -345,6 +345,19 @@ func TestExpiredAndDisabledUsers(t *testing.T) {
 	_, err = getBody(t, keyClient(e.node.S3URL(), k.ID, k.Secret), "bkt", "k")
 	require.NoError(t, err)
 
+	// A key with its own expiry (a console session key) works until then and is
+	// refused from then on, while the user's other keys go on working.
+	keyExpiry := time.Now().Add(1500 * time.Millisecond)
+	require.NoError(t, m.PutAccessKey(e.ctx, meta.AccessKey{ID: "CNSLVISITOR0001", User: "visitor", Secret: "session-secret-0001", Expiry: &keyExpiry}))
+	session := keyClient(e.node.S3URL(), "CNSLVISITOR0001", "session-secret-0001")
+	_, err = getBody(t, session, "bkt", "k")
+	require.NoError(t, err)
+	time.Sleep(time.Until(keyExpiry) + 10*time.Millisecond)
+	_, err = getBody(t, session, "bkt", "k")
+	requireDenied(t, err, "Access Denied: access key CNSLVISITOR0001 expired at "+keyExpiry.UTC().Format(time.RFC3339)+".")
+	_, err = getBody(t, keyClient(e.node.S3URL(), k.ID, k.Secret), "bkt", "k")
+	require.NoError(t, err)
+
 	// A deleted user's keys are gone.
 	require.NoError(t, m.DeleteUser(e.ctx, "visitor"))
 	_, err = getBody(t, keyClient(e.node.S3URL(), k.ID, k.Secret), "bkt", "k")

@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -47,7 +46,7 @@ func parseListParams(r *request, maxName string) (listParams, error) {
 // encoder returns the function applied to keys and prefixes in the response.
 func (p listParams) encoder() func(string) string {
 	if p.encoding == "url" {
-		return func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/") }
+		return s3URLEncode
 	}
 	return func(s string) string { return s }
 }
@@ -71,7 +70,7 @@ func listedObject(o blob.ObjectInfo, enc func(string) string, withOwner bool, us
 		LastModified: s3xml.Time(o.LastModified),
 		ETag:         quote(o.ETag),
 		Size:         o.Size,
-		StorageClass: "STANDARD",
+		StorageClass: storageClassOf(o.Headers),
 	}
 	if withOwner {
 		ow := owner(user)
@@ -184,7 +183,7 @@ func (s *Server) listMultipartUploads(c echo.Context, r *request) error {
 	for _, u := range res.Uploads {
 		out.Uploads = append(out.Uploads, s3xml.Upload{
 			Key: enc(u.Key), UploadID: u.UploadID, Initiator: owner(b.Owner), Owner: owner(b.Owner),
-			StorageClass: "STANDARD", Initiated: s3xml.Time(u.Initiated),
+			StorageClass: storageClassOf(u.Headers), Initiated: s3xml.Time(u.Initiated),
 			ChecksumAlgorithm: string(u.ChecksumAlgorithm), ChecksumType: string(u.ChecksumType),
 		})
 	}

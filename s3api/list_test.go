@@ -139,15 +139,46 @@ func TestListObjectsV1Markers(t *testing.T) {
 func TestListEncodingTypeURL(t *testing.T) {
 	e := newEnv(t)
 	b := e.bucket("listing-enc")
-	e.fill(b, []string{"a b/c+d", "ü/x"})
-	req, err := http.NewRequest(http.MethodGet, e.node.S3URL()+"/"+b+"?list-type=2&encoding-type=url", nil)
-	require.NoError(t, err)
-	body := e.signedDo(req, nil)
-	require.Contains(t, body, "<Key>a+b/c%2Bd</Key>")
+	e.fill(b, []string{"a b/c+d", "ü/x", "top level"})
+	list := func(query string) string {
+		req, err := http.NewRequest(http.MethodGet, e.node.S3URL()+"/"+b+"?"+query, nil)
+		require.NoError(t, err)
+		return e.signedDo(req, nil)
+	}
+	body := list("list-type=2&encoding-type=url")
+	require.Contains(t, body, "<Key>a%20b/c%2Bd</Key>")
 	require.Contains(t, body, "<Key>%C3%BC/x</Key>")
+	require.Contains(t, body, "<Key>top%20level</Key>")
 	require.Contains(t, body, "<EncodingType>url</EncodingType>")
 
-	req, _ = http.NewRequest(http.MethodGet, e.node.S3URL()+"/"+b+"?list-type=2&encoding-type=base64", nil)
+	// CommonPrefixes, Prefix and Delimiter are encoded the same way, in both versions.
+	for _, q := range []string{"list-type=2&encoding-type=url&delimiter=/", "encoding-type=url&delimiter=/", "encoding-type=url&delimiter=/&marker=a%20a"} {
+		body = list(q)
+		require.Contains(t, body, "<CommonPrefixes><Prefix>a%20b/</Prefix></CommonPrefixes>", q)
+		require.Contains(t, body, "<CommonPrefixes><Prefix>%C3%BC/</Prefix></CommonPrefixes>", q)
+		require.Contains(t, body, "<Key>top%20level</Key>", q)
+		require.NotContains(t, body, "+", q)
+	}
+	require.Contains(t, body, "<Marker>a%20a</Marker>")
+	body = list("list-type=2&encoding-type=url&prefix=a%20b/&delimiter=%2B&start-after=a%20a")
+	require.Contains(t, body, "<Prefix>a%20b/</Prefix>")
+	require.Contains(t, body, "<Delimiter>%2B</Delimiter>")
+	require.Contains(t, body, "<StartAfter>a%20a</StartAfter>")
+	require.Contains(t, body, "<CommonPrefixes><Prefix>a%20b/c%2B</Prefix></CommonPrefixes>")
+
+	// ListMultipartUploads: keys, prefixes and markers.
+	for _, key := range []string{"up load/one", "up load/two"} {
+		_, err := e.s3.CreateMultipartUpload(e.ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String(key)})
+		require.NoError(t, err)
+	}
+	body = list("uploads&encoding-type=url")
+	require.Contains(t, body, "<Key>up%20load/one</Key>")
+	require.Contains(t, body, "<EncodingType>url</EncodingType>")
+	body = list("uploads&encoding-type=url&delimiter=/")
+	require.Contains(t, body, "<CommonPrefixes><Prefix>up%20load/</Prefix></CommonPrefixes>")
+	require.NotContains(t, body, "+")
+
+	req, _ := http.NewRequest(http.MethodGet, e.node.S3URL()+"/"+b+"?list-type=2&encoding-type=base64", nil)
 	resp := e.signedResponse(req, nil)
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	data, _ := io.ReadAll(resp.Body)

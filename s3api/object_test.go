@@ -86,7 +86,7 @@ func TestMissingObjects(t *testing.T) {
 	_, err = e.s3.DeleteObject(e.ctx, &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("nope")})
 	require.NoError(t, err)
 	_, err = e.s3.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("nope"), VersionId: aws.String("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")})
-	requireCode(t, err, "NoSuchVersion")
+	requireCode(t, err, "InvalidArgument") // not an id Cairn issues
 }
 
 func TestRanges(t *testing.T) {

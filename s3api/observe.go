@@ -24,3 +24,13 @@ func ErrorCode(c echo.Context) string {
 	code, _ := c.Get(errCodeKey).(string)
 	return code
 }
+
+// BucketName returns the bucket a request named, or "" when it named none (a list
+// of buckets) or could not be resolved. The bucket need not exist. It is meant for
+// middleware in Config.Middleware, after the handler ran.
+func BucketName(c echo.Context) string {
+	if r, ok := c.Get(reqKey).(*request); ok {
+		return r.bucket
+	}
+	return ""
+}

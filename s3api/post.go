@@ -1,7 +1,9 @@
 package s3api
 
 import (
+	"bytes"
 	"errors"
+	"hash"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -30,7 +32,8 @@ func (s *Server) postObject(c echo.Context, r *request) error {
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return s3err.Newf(s3err.PreconditionFailed, "Bucket POST must be of the enclosure-type multipart/form-data")
 	}
-	if _, err := s.bucket(c, r); err != nil {
+	bk, err := s.bucket(c, r)
+	if err != nil {
 		return err
 	}
 	fields, file, err := readPostFields(multipart.NewReader(hr.Body, params["boundary"]))
@@ -47,16 +50,8 @@ func (s *Server) postObject(c echo.Context, r *request) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	r.claimedKey = credentialKey(fields["x-amz-credential"])
-	if err := s.checkLockout(c, r); err != nil {
-		return err
-	}
-	policy, err := s.verifier.VerifyPostPolicy(hr.Context(), r.bucket, fields)
+	policy, err := s.authorizePost(c, r, fields, key)
 	if err != nil {
-		s.countFailure(r, err)
-		return err
-	}
-	if err := s.authorizePost(c, r, policy.AccessKeyID, key); err != nil {
 		return err
 	}
 	maxSize := s.cfg.MaxObjectSize
@@ -74,26 +69,124 @@ func (s *Server) postObject(c echo.Context, r *request) error {
 	if size > maxUserMetadata {
 		return s3err.New(s3err.MetadataTooLarge)
 	}
+	sum, err := parsePostChecksum(fields)
+	if err != nil {
+		return err
+	}
+	var tags map[string]string
+	if v, ok := fields["tagging"]; ok {
+		// The form's tagging field is a Tagging document, as PutObjectTagging's body.
+		if tags, err = parseTagging([]byte(v), maxObjectTags, "Object"); err != nil {
+			return err
+		}
+	}
+	lock, err := s.objectLockFor(c, r, bk, key, func(name string) string { return fields[name] }, true)
+	if err != nil {
+		return err
+	}
+	var body io.Reader = file
+	if sum != nil {
+		body = io.TeeReader(file, sum.h)
+	}
+	get := func(name string) string { return fields[name] }
+	if err := checkEncryptionHeaders(get); err != nil {
+		return err
+	}
+	sc := fields["x-amz-storage-class"]
+	if sc != "" && !storageClasses[sc] {
+		return s3err.Newf(s3err.InvalidStorageClass, "The storage class you specified is not valid")
+	}
+	if sc == "STANDARD" {
+		sc = ""
+	}
+	// The form's file has no declared length: the quota is checked in the seal, once
+	// the file is read and before anything is committed.
+	release := noRelease
 	info, err := s.store.PutObject(hr.Context(), blob.PutInput{
 		Bucket: r.bucket, Key: key,
-		Body: &limitedReader{r: file, remaining: maxSize},
+		Body: &limitedReader{r: body, remaining: maxSize},
 		Headers: blob.Headers{
 			ContentType: fields["content-type"], ContentEncoding: fields["content-encoding"],
 			ContentDisposition: fields["content-disposition"], CacheControl: fields["cache-control"],
-			Expires: fields["expires"],
+			Expires: fields["expires"], StorageClass: sc,
 		},
-		UserMeta: meta,
+		UserMeta: meta, Versioning: versioningOf(bk), Tags: tags, Lock: lock,
+		Encrypt: encryptNew(get, bk),
 		Seal: func(_ []byte, n int64) (checksum.Checksum, error) {
 			if n < policy.MinSize {
 				return checksum.Checksum{}, s3err.Newf(s3err.EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size")
 			}
-			return checksum.Checksum{}, nil
+			var err error
+			if release, err = s.reserveQuota(c, bk, blob.Origin{}, n, 1); err != nil {
+				release = noRelease
+				return checksum.Checksum{}, err
+			}
+			return sum.verify()
 		},
 	})
 	if err != nil {
+		release()
 		return err
 	}
+	setWrittenVersionHeader(c.Response().Header(), bk, info.VersionID)
+	setEncryptionHeader(c.Response().Header(), info.Encrypted)
 	return s.postResponse(c, r.bucket, key, info.ETag, fields)
+}
+
+// postChecksum is the checksum a POST form declares for its file, being computed.
+type postChecksum struct {
+	sum  checksum.Checksum
+	want []byte
+	h    hash.Hash
+}
+
+// parsePostChecksum reads the form's x-amz-checksum-<alg> field, if any, and its
+// optional x-amz-checksum-algorithm, which must name the same algorithm. nil when the
+// form declares no checksum. (The policy has already checked that both fields are
+// covered by its conditions.)
+func parsePostChecksum(fields map[string]string) (*postChecksum, error) {
+	var out *postChecksum
+	for _, alg := range checksum.Algorithms() {
+		v, ok := fields[alg.HeaderName()]
+		if !ok {
+			continue
+		}
+		if out != nil {
+			return nil, s3err.Newf(s3err.InvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		v = strings.TrimSpace(v)
+		want, err := alg.Decode(v)
+		if err != nil {
+			return nil, s3err.Newf(s3err.InvalidRequest, "Value for %s header is invalid.", alg.HeaderName())
+		}
+		out = &postChecksum{sum: checksum.Checksum{Algorithm: alg, Value: v, Type: checksum.FullObject}, want: want, h: alg.New()}
+	}
+	name, named := fields["x-amz-checksum-algorithm"]
+	if !named {
+		return out, nil
+	}
+	alg, err := checksum.ParseAlgorithm(strings.TrimSpace(name))
+	switch {
+	case err != nil:
+		return nil, s3err.Newf(s3err.InvalidRequest, "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [%s]", checksum.Names())
+	case out == nil:
+		return nil, s3err.Newf(s3err.InvalidRequest, "x-amz-checksum-algorithm specified, but no corresponding x-amz-checksum-* field was found.")
+	case alg != out.sum.Algorithm:
+		return nil, s3err.Newf(s3err.InvalidRequest, "Value for x-amz-checksum-algorithm (%s) does not match the %s field.", alg, out.sum.Algorithm.HeaderName())
+	}
+	return out, nil
+}
+
+// verify returns the checksum to store once the whole file went through c.h:
+// BadDigest if it does not match. A nil c declares none.
+func (c *postChecksum) verify() (checksum.Checksum, error) {
+	if c == nil {
+		return checksum.Checksum{}, nil
+	}
+	if !bytes.Equal(c.h.Sum(nil), c.want) {
+		return checksum.Checksum{}, s3err.Newf(s3err.BadDigest, "The %s you specified did not match the calculated checksum.", c.sum.Algorithm)
+	}
+	return c.sum, nil
 }
 
 // readPostFields reads the form fields up to the file, with names lower-cased.

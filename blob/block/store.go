@@ -4,13 +4,15 @@
 //
 // A block is written to a temp file under tmp/ on the same filesystem, fsynced, renamed
 // into place and its directory fsynced, so a block file that exists is complete and
-// durable. Every read checks the hash.
+// durable. Every read checks the block's checksum (see trailer.go); Verify checks its
+// SHA-256.
 package block
 
 import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -35,14 +37,14 @@ type Store struct {
 // Info describes one block file, as Walk reports it.
 type Info struct {
 	Hash    Hash
-	Size    int64
+	Size    int64     // of the file: the block's bytes and, but for an old file, its trailer
 	ModTime time.Time // last written, or last re-Put (Put refreshes it on a dedup hit)
 }
 
 // Stats counts the blocks in a store.
 type Stats struct {
 	Count int64 // number of block files
-	Bytes int64 // their total size in bytes
+	Bytes int64 // their total size on disk in bytes (trailers included)
 }
 
 // Open opens the block store rooted at dir, creating it if needed, and removes the
@@ -109,7 +111,8 @@ func (s *Store) Put(hash Hash, data []byte) error {
 	if err := s.ensureDir(final); err != nil {
 		return err
 	}
-	tmp, err := writeTemp(s.tmp, hex.EncodeToString(hash[:]), data)
+	tr := trailer(hash, data)
+	tmp, err := writeTemp(s.tmp, hex.EncodeToString(hash[:]), data, tr[:])
 	if err != nil {
 		return err
 	}
@@ -146,13 +149,16 @@ func (s *Store) touchIfExists(hash Hash, final string) (bool, error) {
 	return true, nil
 }
 
-// writeTemp writes data to a new file in dir and fsyncs it.
-func writeTemp(dir, name string, data []byte) (string, error) {
+// writeTemp writes data and then tail to a new file in dir and fsyncs it.
+func writeTemp(dir, name string, data, tail []byte) (string, error) {
 	f, err := os.CreateTemp(dir, name+".*")
 	if err != nil {
 		return "", fmt.Errorf("block: put: %w", err)
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		_, err = f.Write(tail)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -190,20 +196,123 @@ func (s *Store) ensureDir(final string) error {
 	return nil
 }
 
-// Get returns a block's bytes after checking them against hash: ErrNotFound if the
-// store does not hold it, ErrCorrupt if its bytes no longer match.
+// Get returns a block's bytes after checking them against their checksum:
+// ErrNotFound if the store does not hold it, ErrCorrupt if its bytes no longer match.
 func (s *Store) Get(hash Hash) ([]byte, error) {
-	data, err := os.ReadFile(s.path(hash))
+	return s.GetInto(hash, nil)
+}
+
+// GetInto is Get reading into buf when it has the capacity for the block file (its
+// bytes and TrailerSize), so that a caller can reuse buffers; the result then aliases
+// buf.
+func (s *Store) GetInto(hash Hash, buf []byte) ([]byte, error) {
+	raw, err := s.read(hash, buf)
+	if err != nil {
+		return nil, err
+	}
+	data, ok := check(hash, raw)
+	if !ok {
+		return nil, fmt.Errorf("%w: %x", ErrCorrupt, hash)
+	}
+	return data, nil
+}
+
+// Verify checks a block against the SHA-256 that names it, the scrubber's check:
+// stronger than a read's, and slower. It returns ErrNotFound or ErrCorrupt as Get
+// does. buf is used as by GetInto.
+func (s *Store) Verify(hash Hash, buf []byte) error {
+	_, _, err := s.verify(hash, buf)
+	return err
+}
+
+// Scrub is Verify for the scrubber: it also returns the size of the block file it
+// read, and gives a good block file from before trailers its trailer (keeping its
+// modification time, which the garbage collector's grace period reads), so that later
+// reads check it the fast way.
+func (s *Store) Scrub(hash Hash, buf []byte) (int64, error) {
+	raw, legacy, err := s.verify(hash, buf)
+	if err != nil || !legacy {
+		return int64(len(raw)), err
+	}
+	return int64(len(raw)), s.addTrailer(hash, raw)
+}
+
+// verify reads a block file and checks it against the block's SHA-256; legacy tells
+// a file from before trailers.
+func (s *Store) verify(hash Hash, buf []byte) (raw []byte, legacy bool, err error) {
+	raw, err = s.read(hash, buf)
+	if err != nil {
+		return nil, false, err
+	}
+	data, ok := split(hash, raw)
+	if !ok {
+		data = raw // a block file from before trailers
+	}
+	if Sum(data) != hash {
+		return raw, !ok, fmt.Errorf("%w: %x", ErrCorrupt, hash)
+	}
+	return raw, !ok, nil
+}
+
+// addTrailer rewrites the file of block hash, whose checked bytes are data, with its
+// trailer: a new file renamed over the old one, so a reader sees one or the other. A
+// block deleted meanwhile stays deleted.
+func (s *Store) addTrailer(hash Hash, data []byte) error {
+	final := s.path(hash)
+	tr := trailer(hash, data)
+	tmp, err := writeTemp(s.tmp, hex.EncodeToString(hash[:]), data, tr[:])
+	if err != nil {
+		return err
+	}
+	mu := s.stripe(hash)
+	mu.Lock()
+	fi, err := os.Stat(final)
+	if err == nil {
+		err = os.Chtimes(tmp, fi.ModTime(), fi.ModTime())
+	}
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	mu.Unlock()
+	if err != nil {
+		os.Remove(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted since it was read
+		}
+		return fmt.Errorf("block: add trailer: %w", err)
+	}
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return fmt.Errorf("block: add trailer: %w", err)
+	}
+	return nil
+}
+
+// read reads a block file whole, into buf if it is large enough.
+func (s *Store) read(hash Hash, buf []byte) ([]byte, error) {
+	f, err := os.Open(s.path(hash))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNotFound
 		}
 		return nil, fmt.Errorf("block: get: %w", err)
 	}
-	if Sum(data) != hash {
-		return nil, fmt.Errorf("%w: %x", ErrCorrupt, hash)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("block: get: %w", err)
 	}
-	return data, nil
+	size := fi.Size()
+	if int64(cap(buf)) < size {
+		buf = make([]byte, size)
+	}
+	raw := buf[:size]
+	if _, err := io.ReadFull(f, raw); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: %x: file shrank while read", ErrCorrupt, hash)
+		}
+		return nil, fmt.Errorf("block: get: %w", err)
+	}
+	return raw, nil
 }
 
 // Has reports whether the store holds a block (without reading it).
@@ -216,6 +325,18 @@ func (s *Store) Has(hash Hash) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("block: has: %w", err)
+}
+
+// Stat returns the Info of a block file; ErrNotFound if there is none.
+func (s *Store) Stat(hash Hash) (Info, error) {
+	fi, err := os.Stat(s.path(hash))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Info{}, ErrNotFound
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("block: stat: %w", err)
+	}
+	return Info{Hash: hash, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
 
 // Delete removes a block. Deleting a missing block is not an error.

@@ -54,7 +54,7 @@ func TestPutDedup(t *testing.T) {
 	require.NoError(t, s.Put(h, data))
 	st, err := s.Stats()
 	require.NoError(t, err)
-	require.Equal(t, Stats{Count: 1, Bytes: 1000}, st)
+	require.Equal(t, Stats{Count: 1, Bytes: 1000 + TrailerSize}, st)
 
 	fi, err := os.Stat(s.path(h))
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ func TestWalkAndStats(t *testing.T) {
 		data := bytes.Repeat([]byte{byte(i)}, i+1)
 		h := Sum(data)
 		require.NoError(t, s.Put(h, data))
-		want[h] = int64(len(data))
+		want[h] = int64(len(data)) + TrailerSize // the size of the file
 	}
 	// A stray file is not a block.
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(s.path(Sum([]byte{0}))), "junk"), nil, 0o600))
@@ -127,7 +127,7 @@ func TestWalkAndStats(t *testing.T) {
 	st, err := s.Stats()
 	require.NoError(t, err)
 	require.EqualValues(t, 50, st.Count)
-	require.EqualValues(t, 50*51/2, st.Bytes)
+	require.EqualValues(t, 50*51/2+50*TrailerSize, st.Bytes)
 
 	stop := errors.New("stop")
 	n := 0
@@ -168,4 +168,122 @@ func BenchmarkPut1MiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestBlockFileCarriesItsChecksum(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	require.NoError(t, err)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	h := Sum(data)
+	require.NoError(t, s.Put(h, data))
+	raw, err := os.ReadFile(s.path(h))
+	require.NoError(t, err)
+	require.Len(t, raw, len(data)+TrailerSize)
+	require.Equal(t, data, raw[:len(data)])
+	require.NoError(t, s.Verify(h, nil))
+
+	// Any bit flipped, in the bytes or the trailer, fails the read and the scrub.
+	for _, at := range []int{0, len(data) / 2, len(data) - 1, len(data) + 3, len(raw) - 1} {
+		bad := bytes.Clone(raw)
+		bad[at] ^= 0x04
+		require.NoError(t, os.WriteFile(s.path(h), bad, 0o600))
+		_, err := s.Get(h)
+		require.ErrorIs(t, err, ErrCorrupt, "flip at %d", at)
+		require.ErrorIs(t, s.Verify(h, nil), ErrCorrupt, "flip at %d", at)
+	}
+}
+
+func TestBlockFileWithoutTrailerStillReads(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	require.NoError(t, err)
+	data := bytes.Repeat([]byte{9}, 5000)
+	h := Sum(data)
+	// As a release before trailers wrote it: the bare bytes.
+	require.NoError(t, s.ensureDir(s.path(h)))
+	require.NoError(t, os.WriteFile(s.path(h), data, 0o600))
+	buf := make([]byte, 0, 8192)
+	got, err := s.GetInto(h, buf)
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+	require.Same(t, &buf[:1][0], &got[0], "read into the caller's buffer")
+	require.NoError(t, s.Verify(h, nil))
+
+	data[100] ^= 1
+	require.NoError(t, os.WriteFile(s.path(h), data, 0o600))
+	_, err = s.Get(h)
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorIs(t, s.Verify(h, nil), ErrCorrupt)
+
+	// A block whose own last 16 bytes are a trailer of the bytes before them (but
+	// cannot name the block itself) is still read whole, by its SHA-256.
+	body := bytes.Repeat([]byte{3}, 100)
+	tr := trailer(Sum(body), body)
+	tricky := append(bytes.Clone(body), tr[:]...)
+	th := Sum(tricky)
+	require.NoError(t, s.ensureDir(s.path(th)))
+	require.NoError(t, os.WriteFile(s.path(th), tricky, 0o600))
+	got, err = s.Get(th)
+	require.NoError(t, err)
+	require.Equal(t, tricky, got)
+}
+
+// BenchmarkGet1MiB reads a 1 MiB block with its trailer (checked by XXH3-64) and
+// without (a file from before trailers, checked by SHA-256), into a reused buffer.
+func BenchmarkGet1MiB(b *testing.B) {
+	s, err := Open(b.TempDir(), nil)
+	require.NoError(b, err)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	h := Sum(data)
+	require.NoError(b, s.Put(h, data))
+	legacy := append(bytes.Clone(data), 1)
+	lh := Sum(legacy)
+	require.NoError(b, s.ensureDir(s.path(lh)))
+	require.NoError(b, os.WriteFile(s.path(lh), legacy, 0o600))
+	buf := make([]byte, 0, 2<<20)
+	for _, c := range []struct {
+		name string
+		h    Hash
+	}{{"trailer-xxh3", h}, {"legacy-sha256", lh}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := s.GetInto(c.h, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestScrubGivesAnOldBlockFileItsTrailer(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	require.NoError(t, err)
+	data := bytes.Repeat([]byte{5}, 3000)
+	h := Sum(data)
+	require.NoError(t, s.ensureDir(s.path(h)))
+	require.NoError(t, os.WriteFile(s.path(h), data, 0o600))
+	old := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	require.NoError(t, os.Chtimes(s.path(h), old, old))
+
+	n, err := s.Scrub(h, nil)
+	require.NoError(t, err)
+	require.EqualValues(t, len(data), n)
+	raw, err := os.ReadFile(s.path(h))
+	require.NoError(t, err)
+	got, ok := split(h, raw)
+	require.True(t, ok, "the file now carries its trailer")
+	require.Equal(t, data, got)
+	fi, err := os.Stat(s.path(h))
+	require.NoError(t, err)
+	require.True(t, fi.ModTime().Equal(old), "the garbage collector's clock is kept")
+
+	// A bad old file is reported, not rewritten.
+	bad := Sum([]byte("other"))
+	require.NoError(t, s.ensureDir(s.path(bad)))
+	require.NoError(t, os.WriteFile(s.path(bad), data, 0o600))
+	_, err = s.Scrub(bad, nil)
+	require.ErrorIs(t, err, ErrCorrupt)
+	raw, err = os.ReadFile(s.path(bad))
+	require.NoError(t, err)
+	require.Equal(t, data, raw)
 }

@@ -1,10 +1,13 @@
 // Package checksum computes and verifies the S3 additional checksums (CRC32, CRC32C,
-// CRC64NVME, SHA1, SHA256), including the composite and full-object checksums of
-// multipart objects. It is a leaf: the standard library and sha256-simd only.
+// CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128), including the
+// composite and full-object checksums of multipart objects. It is a leaf: the
+// standard library, sha256-simd and the two xxHash libraries only.
 package checksum
 
 import (
+	"crypto/md5"
 	"crypto/sha1"
+	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,7 +18,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/minio/sha256-simd"
+	"github.com/zeebo/xxh3"
 )
 
 // Algorithm is an S3 checksum algorithm as named in x-amz-checksum-algorithm.
@@ -28,6 +33,11 @@ const (
 	CRC64NVME Algorithm = "CRC64NVME"
 	SHA1      Algorithm = "SHA1"
 	SHA256    Algorithm = "SHA256"
+	SHA512    Algorithm = "SHA512"
+	MD5       Algorithm = "MD5"
+	XXHASH64  Algorithm = "XXHASH64"  // XXH64, seed 0
+	XXHASH3   Algorithm = "XXHASH3"   // XXH3 64-bit, seed 0
+	XXHASH128 Algorithm = "XXHASH128" // XXH3 128-bit, seed 0
 )
 
 // Type says how a multipart object's checksum was formed.
@@ -55,7 +65,7 @@ func (c Checksum) IsZero() bool { return c.Algorithm == "" }
 var ErrUnknownAlgorithm = errors.New("checksum: unknown algorithm")
 
 // algorithms lists every Algorithm in the order S3 documents them.
-var algorithms = []Algorithm{CRC32, CRC32C, CRC64NVME, SHA1, SHA256}
+var algorithms = []Algorithm{CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128}
 
 // Algorithms returns every supported algorithm. The slice is the caller's to keep.
 func Algorithms() []Algorithm { return slices.Clone(algorithms) }
@@ -77,6 +87,29 @@ func (a Algorithm) Valid() bool { return slices.Contains(algorithms, a) }
 // checksum of a multipart object.
 func (a Algorithm) IsCRC() bool { return a == CRC32 || a == CRC32C || a == CRC64NVME }
 
+// CanComposite reports whether a multipart object can carry a COMPOSITE checksum of
+// a: every supported algorithm except CRC64NVME, which S3 allows only as FULL_OBJECT.
+func (a Algorithm) CanComposite() bool { return a.Valid() && a != CRC64NVME }
+
+// DefaultType returns the checksum type a multipart upload with algorithm a gets when
+// the client names none: FULL_OBJECT for CRC64NVME, COMPOSITE for the others.
+func (a Algorithm) DefaultType() Type {
+	if a == CRC64NVME {
+		return FullObject
+	}
+	return Composite
+}
+
+// Names returns the supported algorithms' names separated by ", ", as S3 lists them
+// in an error message.
+func Names() string {
+	names := make([]string, len(algorithms))
+	for i, a := range algorithms {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
 // Size returns the length in bytes of a's digest, or 0 for an unknown algorithm.
 func (a Algorithm) Size() int {
 	switch a {
@@ -88,12 +121,21 @@ func (a Algorithm) Size() int {
 		return sha1.Size
 	case SHA256:
 		return sha256.Size
+	case SHA512:
+		return sha512.Size
+	case MD5:
+		return md5.Size
+	case XXHASH64, XXHASH3:
+		return 8
+	case XXHASH128:
+		return 16
 	}
 	return 0
 }
 
 // New returns a new hash computing a. Its Sum is the big-endian digest S3 encodes in
-// base64. New panics on an unknown algorithm: callers parse names with ParseAlgorithm.
+// base64 (for the xxHashes, their canonical big-endian form; XXHASH128 high half
+// first). New panics on an unknown algorithm: callers parse names with ParseAlgorithm.
 func (a Algorithm) New() hash.Hash {
 	switch a {
 	case CRC32:
@@ -106,6 +148,16 @@ func (a Algorithm) New() hash.Hash {
 		return sha1.New()
 	case SHA256:
 		return sha256.New()
+	case SHA512:
+		return sha512.New()
+	case MD5:
+		return md5.New()
+	case XXHASH64:
+		return xxhash.New()
+	case XXHASH3:
+		return xxh3.New()
+	case XXHASH128:
+		return xxh3.New128()
 	}
 	panic("checksum: New of unknown algorithm " + strconv.Quote(string(a)))
 }

@@ -27,6 +27,17 @@ func TestKnownVectors(t *testing.T) {
 		{CRC64NVME, nil, "0000000000000000"},
 		{SHA1, []byte("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d"},
 		{SHA256, []byte("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		// FIPS 180-2 and RFC 1321.
+		{SHA512, []byte("abc"), "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+		{MD5, nil, "d41d8cd98f00b204e9800998ecf8427e"},
+		{MD5, []byte("abc"), "900150983cd24fb0d6963f7d28e17f72"},
+		// The reference xxHash values (seed 0), in canonical big-endian form.
+		{XXHASH64, nil, "ef46db3751d8e999"},
+		{XXHASH64, []byte("abc"), "44bc2cf5ad770999"},
+		{XXHASH3, nil, "2d06800538d394c2"},
+		{XXHASH3, []byte("abc"), "78af5f94892f3950"},
+		{XXHASH128, nil, "99aa06d3014798d86001c324468d497f"},
+		{XXHASH128, []byte("abc"), "06b05ab6733a618578af5f94892f3950"},
 		// The trailing checksum of AWS's "PUT Object in chunks with a trailing header"
 		// example: 66560 bytes of 'a' have x-amz-checksum-crc32c sOO8/Q==.
 		{CRC32C, a66560, hexOfBase64(t, "sOO8/Q==")},
@@ -94,13 +105,14 @@ func TestCRC64NVMEMatchesBitwise(t *testing.T) {
 func TestParseAlgorithm(t *testing.T) {
 	for in, want := range map[string]Algorithm{
 		"crc32": CRC32, "CRC32C": CRC32C, "Crc64Nvme": CRC64NVME, "sha1": SHA1, "SHA256": SHA256,
+		"sha512": SHA512, "md5": MD5, "XxHash64": XXHASH64, "xxhash3": XXHASH3, "XXHASH128": XXHASH128,
 	} {
 		got, err := ParseAlgorithm(in)
 		if err != nil || got != want {
 			t.Errorf("ParseAlgorithm(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "md5", "crc", "sha-256", "crc32 "} {
+	for _, in := range []string{"", "md4", "crc", "sha-256", "crc32 ", "xxh3", "sha384"} {
 		if _, err := ParseAlgorithm(in); !errors.Is(err, ErrUnknownAlgorithm) {
 			t.Errorf("ParseAlgorithm(%q) error = %v, want ErrUnknownAlgorithm", in, err)
 		}
@@ -111,6 +123,8 @@ func TestHeaderNameAndList(t *testing.T) {
 	want := map[Algorithm]string{
 		CRC32: "x-amz-checksum-crc32", CRC32C: "x-amz-checksum-crc32c",
 		CRC64NVME: "x-amz-checksum-crc64nvme", SHA1: "x-amz-checksum-sha1", SHA256: "x-amz-checksum-sha256",
+		SHA512: "x-amz-checksum-sha512", MD5: "x-amz-checksum-md5", XXHASH64: "x-amz-checksum-xxhash64",
+		XXHASH3: "x-amz-checksum-xxhash3", XXHASH128: "x-amz-checksum-xxhash128",
 	}
 	algs := Algorithms()
 	if len(algs) != len(want) {
@@ -128,7 +142,7 @@ func TestHeaderNameAndList(t *testing.T) {
 	if Algorithms()[0] != CRC32 {
 		t.Error("Algorithms shares its backing array")
 	}
-	if Algorithm("crc32").Valid() || Algorithm("MD5").Valid() {
+	if Algorithm("crc32").Valid() || Algorithm("md5").Valid() {
 		t.Error("Valid accepts a non-canonical name")
 	}
 }
@@ -142,7 +156,7 @@ func TestDecode(t *testing.T) {
 		v   string
 	}{
 		{CRC32, ""}, {CRC32, "yPQ5Jg"}, {CRC32, "yPQ5Jgo="}, {CRC32, "!!!!!!=="},
-		{SHA256, "yPQ5Jg=="}, {CRC64NVME, "yPQ5Jg=="}, {"MD5", "yPQ5Jg=="},
+		{SHA256, "yPQ5Jg=="}, {CRC64NVME, "yPQ5Jg=="}, {"SHA384", "yPQ5Jg=="},
 	} {
 		if _, err := tc.alg.Decode(tc.v); err == nil {
 			t.Errorf("%s.Decode(%q) succeeded", tc.alg, tc.v)
@@ -152,7 +166,7 @@ func TestDecode(t *testing.T) {
 
 func TestCompositeOf(t *testing.T) {
 	parts := [][]byte{[]byte("first part"), []byte("second"), bytes.Repeat([]byte{7}, 5000)}
-	for _, alg := range []Algorithm{CRC32, CRC32C, SHA1, SHA256} {
+	for _, alg := range []Algorithm{CRC32, CRC32C, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128} {
 		var values []string
 		var raw []byte
 		for _, p := range parts {
@@ -192,7 +206,7 @@ func TestCompositeOf(t *testing.T) {
 	if _, err := CompositeOf(CRC32, []string{"y/Q5Jg==", "bad"}); err == nil || !strings.Contains(err.Error(), "part 2") {
 		t.Errorf("bad part value: %v", err)
 	}
-	if _, err := CompositeOf("MD5", []string{"y/Q5Jg=="}); !errors.Is(err, ErrUnknownAlgorithm) {
+	if _, err := CompositeOf("SHA384", []string{"y/Q5Jg=="}); !errors.Is(err, ErrUnknownAlgorithm) {
 		t.Errorf("unknown algorithm: %v", err)
 	}
 }
@@ -260,7 +274,7 @@ func crcValue(alg Algorithm, data []byte) uint64 {
 }
 
 func TestFullObjectOfErrors(t *testing.T) {
-	for _, alg := range []Algorithm{SHA1, SHA256} {
+	for _, alg := range []Algorithm{SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128} {
 		if _, err := FullObjectOf(alg, []PartCRC{{Value: alg.Sum(nil), Size: 0}}); !errors.Is(err, ErrNotFullObject) {
 			t.Errorf("%s: %v, want ErrNotFullObject", alg, err)
 		}
@@ -274,7 +288,7 @@ func TestFullObjectOfErrors(t *testing.T) {
 	if _, err := FullObjectOf(CRC32, []PartCRC{{Value: "AAAAAA==", Size: 1}, {Value: "AAAAAA==", Size: -1}}); err == nil {
 		t.Error("negative size accepted")
 	}
-	if _, err := FullObjectOf("MD5", []PartCRC{{Value: "AAAAAA==", Size: 1}}); !errors.Is(err, ErrUnknownAlgorithm) {
+	if _, err := FullObjectOf("SHA384", []PartCRC{{Value: "AAAAAA==", Size: 1}}); !errors.Is(err, ErrUnknownAlgorithm) {
 		t.Errorf("unknown algorithm: %v", err)
 	}
 }
@@ -285,7 +299,7 @@ func TestNewPanicsOnUnknown(t *testing.T) {
 			t.Error("New of an unknown algorithm did not panic")
 		}
 	}()
-	Algorithm("MD5").New()
+	Algorithm("SHA384").New()
 }
 
 func BenchmarkCRC64NVME(b *testing.B) {
@@ -313,4 +327,21 @@ func mustHex(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// BenchmarkAlgorithms measures each algorithm over 1 MiB, the block size: the cost a
+// client's choice of checksum adds to an upload.
+func BenchmarkAlgorithms(b *testing.B) {
+	data := bytes.Repeat([]byte("cairn checksum "), 1<<20/15+1)[:1<<20]
+	for _, alg := range Algorithms() {
+		b.Run(string(alg), func(b *testing.B) {
+			h := alg.New()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				h.Reset()
+				h.Write(data)
+				h.Sum(nil)
+			}
+		})
+	}
 }

@@ -22,14 +22,14 @@ var ErrNoParts = errors.New("checksum: no parts")
 // CompositeOf returns the COMPOSITE checksum of a multipart object from the checksums of
 // its parts, in part order: the checksum of the concatenated raw part digests, in
 // base64, followed by "-N" where N is the number of parts. It is what S3 returns for a
-// multipart object uploaded with a SHA or CRC32/CRC32C checksum, unless the upload asked
-// for FULL_OBJECT.
+// multipart object uploaded with any algorithm but CRC64NVME, unless the upload asked
+// for FULL_OBJECT (CRC32 and CRC32C only).
 func CompositeOf(alg Algorithm, partValues []string) (Checksum, error) {
-	if alg == CRC64NVME {
-		return Checksum{}, ErrNotComposite
-	}
 	if !alg.Valid() {
 		return Checksum{}, fmt.Errorf("%w: %q", ErrUnknownAlgorithm, string(alg))
+	}
+	if !alg.CanComposite() {
+		return Checksum{}, ErrNotComposite
 	}
 	if len(partValues) == 0 {
 		return Checksum{}, ErrNoParts

@@ -3,6 +3,8 @@ package index
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/zeebo/xxh3"
 )
 
 // Values are encoded in a compact binary form, not JSON, so that a listing can read a
@@ -11,9 +13,16 @@ import (
 // format byte; a reader rejects formats it does not know, and a new format gets a new
 // number while readers of the old one stay.
 //
-//	version record (format 1):
+//	version record (format 1, without a checksum of its inline bytes):
 //	  format(1) flags(1) node(str) size(varint) etag(str) meta(bytes) parts(bytes)
 //	  inline(bytes) blocks(list)
+//	version record (format 2, a record with inline bytes):
+//	  format(2) flags(1) node(str) size(varint) etag(str) meta(bytes) parts(bytes)
+//	  inline(bytes) inline xxh3-64(8) blocks(list)
+//	version record (format 3, a version of a versioned key, or one whose attributes
+//	changed):
+//	  format(3) flags(1) changed(uvarint) node(str) size(varint) etag(str) meta(bytes)
+//	  parts(bytes) inline(bytes) inline xxh3-64(8) blocks(list)
 //	upload record (format 1, an upload in progress):
 //	  format(1) meta(bytes)
 //	upload record (format 2, an aborted or completed upload's tombstone):
@@ -26,10 +35,23 @@ import (
 // id and part number live in the key and are not repeated in the value.
 const format1 = 1
 
+// format2 is the format byte of a version record whose inline bytes carry their
+// XXH3-64 (see inline.go). Records without inline bytes keep format 1, so an older
+// release still reads them; it refuses a format-2 record instead of misreading it.
+const format2 = 2
+
 // uploadTombstone is the format byte of an upload's tombstone.
 const uploadTombstone = 2
 
-const flagTombstone = 1 << 0
+// format3 is the format byte of a record that carries versioning: the Versioned or
+// DeleteMarker flag, or a Changed time. Other records keep formats 1 and 2.
+const format3 = 3
+
+const (
+	flagTombstone    = 1 << 0
+	flagVersioned    = 1 << 1
+	flagDeleteMarker = 1 << 2
+)
 
 func appendBytes(b, v []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(v)))
@@ -170,20 +192,50 @@ func (d *decoder) format() {
 	}
 }
 
-// encodeRecord encodes a version record's value.
+// recordFormat reads the format byte of a version record: 1, 2 or 3.
+func (d *decoder) recordFormat() byte {
+	f := d.byte()
+	if d.err == nil && f != format1 && f != format2 && f != format3 {
+		d.err = fmt.Errorf("%w: unknown format %d", ErrCorruptRecord, f)
+		d.b = nil
+	}
+	return f
+}
+
+// encodeRecord encodes a version record's value. Inline bytes get their checksum here,
+// as they reach the disk; they were checked on the way in (see inline.go).
 func encodeRecord(r *Record) []byte {
-	b := make([]byte, 0, 64+len(r.Node)+len(r.ETag)+len(r.Meta)+len(r.Parts)+len(r.Inline)+40*len(r.Blocks))
+	b := make([]byte, 0, 72+len(r.Node)+len(r.ETag)+len(r.Meta)+len(r.Parts)+len(r.Inline)+40*len(r.Blocks))
 	var flags byte
 	if r.Tombstone {
 		flags |= flagTombstone
 	}
-	b = append(b, format1, flags)
+	if r.Versioned {
+		flags |= flagVersioned
+	}
+	if r.DeleteMarker {
+		flags |= flagDeleteMarker
+	}
+	format := byte(format1)
+	switch {
+	case r.Versioned || r.DeleteMarker || r.Changed != 0:
+		format = format3
+	case len(r.Inline) > 0:
+		format = format2
+	}
+	b = append(b, format, flags)
+	if format == format3 {
+		b = binary.AppendUvarint(b, r.Changed)
+	}
 	b = appendString(b, r.Node)
 	b = binary.AppendVarint(b, r.Size)
 	b = appendString(b, r.ETag)
 	b = appendBytes(b, r.Meta)
 	b = appendBytes(b, r.Parts)
 	b = appendBytes(b, r.Inline)
+	if format != format1 {
+		b = binary.BigEndian.AppendUint64(b, xxh3.Hash(r.Inline))
+	}
 	return appendBlocks(b, r.Blocks)
 }
 
@@ -191,9 +243,12 @@ func encodeRecord(r *Record) []byte {
 // parts field. key is the record's object key. The key, node and ETag share one
 // allocation (a listing decodes thousands of entries).
 func decodeEntry(d *decoder, key []byte, e *Entry) {
-	d.format()
+	f := d.recordFormat()
 	flags := d.byte()
 	e.Tombstone = flags&flagTombstone != 0
+	e.Versioned = flags&flagVersioned != 0
+	e.DeleteMarker = flags&flagDeleteMarker != 0
+	e.Changed = d.changed(f)
 	node := d.raw()
 	e.Size = d.varint()
 	etag := d.raw()
@@ -209,25 +264,65 @@ func decodeEntry(d *decoder, key []byte, e *Entry) {
 }
 
 // decodeRecord decodes a whole version record's value into r (Bucket, Key and HLC
-// come from the key).
+// come from the key) and checks its inline bytes: ErrCorruptInline, with r decoded
+// all the same (its inline bytes left out), if they fail the check.
 func decodeRecord(v []byte, r *Record) error {
 	d := decoder{b: v}
 	var e Entry
 	decodeEntry(&d, nil, &e)
 	r.Node, r.Tombstone, r.Size, r.ETag, r.Meta = e.Node, e.Tombstone, e.Size, e.ETag, e.Meta
+	r.Versioned, r.DeleteMarker, r.Changed = e.Versioned, e.DeleteMarker, e.Changed
 	r.Parts = d.bytes()
-	r.Inline = d.bytes()
+	inline := d.raw()
+	sum, hasSum := d.inlineSum(v[0])
 	r.Blocks = d.blocks()
-	return d.err
+	if d.err != nil {
+		return d.err
+	}
+	if err := checkInline(inline, sum, hasSum, r.ETag); err != nil {
+		r.Inline = nil
+		return err
+	}
+	if len(inline) > 0 {
+		r.Inline = append([]byte(nil), inline...)
+	} else {
+		r.Inline = nil
+	}
+	return nil
 }
 
-// recordNode returns the node that wrote a version record, for last-write-wins.
+// inlineSum reads the checksum of the inline bytes that a record of format f carries
+// after them.
+func (d *decoder) inlineSum(f byte) (uint64, bool) {
+	if f == format1 {
+		return 0, false
+	}
+	return d.uint64(), true
+}
+
+// changed reads the attribute-change time a record of format f carries.
+func (d *decoder) changed(f byte) uint64 {
+	if f != format3 {
+		return 0
+	}
+	return d.uvarint()
+}
+
+// recordNode returns the node that wrote a version record.
 func recordNode(v []byte) (string, error) {
+	node, _, _, _, err := recordStamp(v)
+	return node, err
+}
+
+// recordStamp returns what reconciles two copies of one slot: the node, whether the
+// record is a tombstone, a null version, and its attribute-change time.
+func recordStamp(v []byte) (node string, tomb, null bool, changed uint64, err error) {
 	d := decoder{b: v}
-	d.format()
-	d.byte()
-	node := d.string()
-	return node, d.err
+	f := d.recordFormat()
+	flags := d.byte()
+	changed = d.changed(f)
+	node = d.string()
+	return node, flags&flagTombstone != 0, flags&flagVersioned == 0, changed, d.err
 }
 
 // recordIsTombstone reports whether a version record is a tombstone, reading only its
@@ -239,16 +334,35 @@ func recordIsTombstone(v []byte) bool {
 // recordBlocks calls fn for each block of a version record.
 func recordBlocks(v []byte, fn func(Hash)) error {
 	d := decoder{b: v}
-	d.format()
+	f := d.recordFormat()
 	d.byte()
+	d.changed(f)
 	d.raw() // node
 	d.varint()
 	d.raw() // etag
 	d.raw() // meta
 	d.raw() // parts
 	d.raw() // inline
+	d.inlineSum(f)
 	d.eachBlock(fn)
 	return d.err
+}
+
+// recordInlineOK reports whether a version record's inline bytes pass their check
+// (a record without inline bytes passes). A value that does not decode fails.
+func recordInlineOK(v []byte) bool {
+	d := decoder{b: v}
+	f := d.recordFormat()
+	d.byte()
+	d.changed(f)
+	d.raw() // node
+	d.varint()
+	etag := d.raw()
+	d.raw() // meta
+	d.raw() // parts
+	inline := d.raw()
+	sum, hasSum := d.inlineSum(f)
+	return d.err == nil && checkInline(inline, sum, hasSum, string(etag)) == nil
 }
 
 // encodeUpload encodes an upload record's value: the upload, or its tombstone.

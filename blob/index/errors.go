@@ -11,6 +11,10 @@ var (
 	ErrInvalidKey = errors.New("index: invalid key")
 	// ErrCorruptRecord is returned for a stored value that does not decode.
 	ErrCorruptRecord = errors.New("index: corrupt record")
+	// ErrCorruptInline is returned for a version record whose inline bytes fail their
+	// checksum (see inline.go). The caller should read the record from another owner,
+	// whose good copy then replaces this one.
+	ErrCorruptInline = errors.New("index: inline bytes of a record fail their checksum")
 	// ErrClosed is returned by writes after Close.
 	ErrClosed = errors.New("index: closed")
 )

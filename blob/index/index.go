@@ -54,7 +54,7 @@ func Open(path string) (*Index, error) {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{versionsBucket, uploadsBucket, partsBucket} {
+		for _, b := range [][]byte{versionsBucket, uploadsBucket, partsBucket, changesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -173,18 +173,21 @@ func (x *Index) view(fn func(*bolt.Tx) error) error {
 
 // Stats counts the records in the index. It reads the whole index.
 func (x *Index) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
+	st := Stats{Usage: PartitionUsage{}}
 	err := x.view(func(tx *bolt.Tx) error {
+		walk := usageWalk{out: st.Usage}
 		c := tx.Bucket(versionsBucket).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			st.Versions++
 			if recordIsTombstone(v) {
 				st.Tombstones++
 			}
+			walk.add(k, v)
 			if st.Versions%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 		}
+		walk.flush()
 		uc := tx.Bucket(uploadsBucket).Cursor()
 		for k, v := uc.First(); k != nil; k, v = uc.Next() {
 			if uploadDeleted(v) != 0 {

@@ -275,6 +275,7 @@ func TestDropBucket(t *testing.T) {
 	require.Equal(t, 302, n)
 	st, err := x.Stats(ctx)
 	require.NoError(t, err)
+	st.Usage = nil
 	require.Equal(t, Stats{Versions: 300}, st)
 }
 

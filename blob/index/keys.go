@@ -9,7 +9,7 @@ import (
 // Key layout. Every keyspace starts with the partition (uint16, big-endian) and the
 // bucket name followed by a NUL, so one bucket's keys in one partition are contiguous:
 //
-//	versions: p(2) | bucket | 0x00 | key | 0x00 | ^hlc(8, big-endian)
+//	versions: p(2) | bucket | 0x00 | key | 0x00 | ^hlc(8, big-endian) | ^node | 0xff
 //	uploads:  p(2) | bucket | 0x00 | key | 0x00 | initiated hlc(8, big-endian) | upload id
 //	parts:    p(2) | bucket | 0x00 | key | 0x00 | upload id | 0x00 | part number(4, big-endian)
 //
@@ -46,18 +46,33 @@ func objectPrefix(p int, bucket, key string) []byte {
 	return append(b, 0)
 }
 
-// versionKey returns the key of one version record.
-func versionKey(p int, bucket, key string, hlc uint64) []byte {
+// versionKey returns the key of the version record in slot (hlc, node).
+func versionKey(p int, bucket, key string, hlc uint64, node string) []byte {
+	b := binary.BigEndian.AppendUint64(objectPrefix(p, bucket, key), ^hlc)
+	for i := 0; i < len(node); i++ {
+		b = append(b, ^node[i])
+	}
+	return append(b, 0xff)
+}
+
+// legacyVersionKey returns the key a release before versioning gave a record.
+func legacyVersionKey(p int, bucket, key string, hlc uint64) []byte {
 	return binary.BigEndian.AppendUint64(objectPrefix(p, bucket, key), ^hlc)
 }
 
 // splitVersionKey returns the object key and HLC of a version key whose bucket
-// prefix is bp bytes long.
+// prefix is bp bytes long. Object keys hold no NUL, so the first NUL after the bucket
+// prefix ends the object key.
 func splitVersionKey(k []byte, bp int) (key []byte, hlc uint64, ok bool) {
 	if len(k) < bp+1+1+hlcLen {
 		return nil, 0, false
 	}
-	return k[bp : len(k)-1-hlcLen], ^binary.BigEndian.Uint64(k[len(k)-hlcLen:]), true
+	i := bytes.IndexByte(k[bp:], 0)
+	if i < 1 || len(k) < bp+i+1+hlcLen {
+		return nil, 0, false
+	}
+	rest := k[bp+i+1:]
+	return k[bp : bp+i], ^binary.BigEndian.Uint64(rest[:hlcLen]), true
 }
 
 // uploadKey returns the key of an upload record.

@@ -132,7 +132,17 @@ func (x *Index) CollectTombstonesFunc(ctx context.Context, before func(p int) ui
 	}
 	var oldVersions, oldUploads [][]byte
 	err := x.walk(ctx, versionsBucket, func(k, v []byte) error {
-		if recordIsTombstone(v) && len(k) >= 2+hlcLen && ^binary.BigEndian.Uint64(k[len(k)-hlcLen:]) < cutoff(k) {
+		if !recordIsTombstone(v) {
+			return nil
+		}
+		_, key, hlc, ok := splitAnyVersionKey(k)
+		if !ok || key == "" {
+			return nil
+		}
+		// A tombstone was written at its slot's HLC (a null one) or at Changed (the
+		// removal of an older version): the later of the two.
+		_, _, _, changed, err := recordStamp(v)
+		if err == nil && max(hlc, changed) < cutoff(k) {
 			oldVersions = append(oldVersions, bytes.Clone(k))
 		}
 		return nil

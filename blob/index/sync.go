@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,13 +26,15 @@ type Digest struct {
 	Items     int // versions + uploads + parts
 }
 
-// VersionStamp identifies the newest record of a key, as a Summary lists it.
+// VersionStamp identifies a version record (its slot: bucket, key, HLC, node) and its
+// state (Tombstone, Changed), as a Summary lists it.
 type VersionStamp struct {
 	Bucket    string
 	Key       string
 	HLC       uint64
 	Node      string
 	Tombstone bool
+	Changed   uint64
 }
 
 // UploadStamp identifies an upload or its tombstone.
@@ -125,11 +128,16 @@ func (x *Index) scanPartition(ctx context.Context, p int,
 		if !ok {
 			return fmt.Errorf("%w: key %x", ErrCorruptRecord, k)
 		}
-		node, err := recordNode(v)
+		node, tomb, _, changed, err := recordStamp(v)
 		if err != nil {
 			return err
 		}
-		return version(k, VersionStamp{Bucket: bucket, Key: key, HLC: hlc, Node: node, Tombstone: recordIsTombstone(v)})
+		if !recordInlineOK(v) {
+			// A bad copy counts as none: the digest differs from a good owner's, and
+			// anti-entropy brings that owner's copy here (putRecordTx replaces it).
+			return nil
+		}
+		return version(k, VersionStamp{Bucket: bucket, Key: key, HLC: hlc, Node: node, Tombstone: tomb, Changed: changed})
 	})
 	if err != nil {
 		return err
@@ -163,7 +171,8 @@ func (x *Index) scanPartition(ctx context.Context, p int,
 }
 
 // Digests returns the digest of each partition in ps, in that order. It reads every
-// key of those partitions (but of the values only their headers).
+// key of those partitions, and of the values their headers and inline bytes, which it
+// checks: a record that fails counts as absent (see scanPartition).
 func (x *Index) Digests(ctx context.Context, ps []int) ([]Digest, error) {
 	out := make([]Digest, len(ps))
 	for i, p := range ps {
@@ -186,7 +195,7 @@ func (x *Index) Digests(ctx context.Context, ps []int) ([]Digest, error) {
 				if s.Tombstone {
 					flag[0] = 1
 				}
-				add(k, []byte(s.Node), flag)
+				add(k, []byte(s.Node), flag, binary.AppendUvarint(nil, s.Changed))
 				return nil
 			},
 			func(k []byte, s UploadStamp) error {
@@ -217,7 +226,7 @@ func (x *Index) Summary(ctx context.Context, p int) (Summary, error) {
 }
 
 // Fetch returns the current contents of the items want names in partition p: the
-// newest record of each key of want.Versions (whatever its time now), each upload or
+// record in each slot of want.Versions (whatever its state now), each upload or
 // tombstone of want.Uploads, each part of want.Parts. Items no longer there are left
 // out.
 func (x *Index) Fetch(ctx context.Context, p int, want Summary) (Batch, error) {
@@ -229,18 +238,19 @@ func (x *Index) Fetch(ctx context.Context, p int, want Summary) (Batch, error) {
 		return b, err
 	}
 	err := x.view(func(tx *bolt.Tx) error {
-		vc := tx.Bucket(versionsBucket).Cursor()
+		vb := tx.Bucket(versionsBucket)
 		for _, s := range want.Versions {
 			if !validName(s.Bucket) || !validName(s.Key) {
 				return ErrInvalidKey
 			}
-			prefix := objectPrefix(p, s.Bucket, s.Key)
-			k, v := vc.Seek(prefix)
-			if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+hlcLen {
+			_, v := findSlot(vb, p, s.Bucket, s.Key, s.HLC, s.Node)
+			if v == nil {
 				continue
 			}
-			r := Record{Bucket: s.Bucket, Key: s.Key, HLC: ^binary.BigEndian.Uint64(k[len(prefix):])}
-			if err := decodeRecord(v, &r); err != nil {
+			r := Record{Bucket: s.Bucket, Key: s.Key, HLC: s.HLC}
+			if err := decodeRecord(v, &r); errors.Is(err, ErrCorruptInline) {
+				continue // never hand out a bad copy
+			} else if err != nil {
 				return err
 			}
 			b.Records = append(b.Records, r)
@@ -342,7 +352,7 @@ func (x *Index) Apply(ctx context.Context, p int, b Batch) (applied int, err err
 }
 
 // Forget removes from partition p exactly the items s lists, as they were listed: a
-// version only if it is still the one with that HLC and node, an upload only in the
+// version only if its slot still holds it in the state listed, an upload only in the
 // state listed, a part only with that HLC. Whatever changed since is kept. It
 // returns how many items it removed.
 func (x *Index) Forget(ctx context.Context, p int, s Summary) (removed int, err error) {
@@ -376,12 +386,11 @@ func (x *Index) forget(ctx context.Context, p int, s Summary) (removed int, err 
 			if !validName(st.Bucket) || !validName(st.Key) {
 				continue
 			}
-			k := versionKey(p, st.Bucket, st.Key, st.HLC)
-			v := vb.Get(k)
+			k, v := findSlot(vb, p, st.Bucket, st.Key, st.HLC, st.Node)
 			if v == nil {
 				continue
 			}
-			if node, err := recordNode(v); err != nil || node != st.Node || recordIsTombstone(v) != st.Tombstone {
+			if _, tomb, _, changed, err := recordStamp(v); err != nil || tomb != st.Tombstone || changed != st.Changed {
 				continue
 			}
 			if err := vb.Delete(k); err != nil {

@@ -10,26 +10,64 @@ type BlockRef struct {
 }
 
 // Record is one object version as the index keeps it. The index reads only what it
-// needs for ordering, last-write-wins and listing; Meta and Parts are opaque bytes the
+// needs for ordering, reconciliation and listing; Meta and Parts are opaque bytes the
 // object layer owns.
+//
+// A version's identity is its slot (HLC, Node): the time and node of its creation,
+// which never change. A key keeps every version (Versioned set) and at most one null
+// version (Versioned clear): a null record supersedes only the key's older null
+// records. A record from a release before versioning is a null version.
+//
+// Tombstone marks a version removed for good. For a versioned record it sits in the
+// slot of the version it removes (Changed is when) and wins over it wherever they
+// meet; for a null record it is a new null version that supersedes the older ones and
+// is never shown. Both are kept until every owner has them (CollectTombstones).
 type Record struct {
 	Bucket    string
 	Key       string // no NUL
-	HLC       uint64 // hybrid logical clock write time; newest wins
+	HLC       uint64 // hybrid logical clock creation time; newest first
 	Node      string // the writer; breaks HLC ties
-	Tombstone bool   // a delete: hides older versions, skipped by listings
-	Size      int64
-	ETag      string
-	Meta      []byte     // headers, user metadata, checksum; returned by listings
-	Parts     []byte     // a multipart object's part list; not read by listings
-	Inline    []byte     // the bytes of a small object, instead of Blocks
-	Blocks    []BlockRef // the bytes of a larger object, in order
+	Tombstone bool   // a removed version: skipped by listings and reads
+	// Versioned is set for a version with its own id (written while the bucket's
+	// versioning was Enabled); clear for the key's null version.
+	Versioned bool
+	// DeleteMarker is set for a delete marker: a version without data that makes the
+	// key read as absent while it is the newest.
+	DeleteMarker bool
+	// Changed is the HLC of the last change to the version's mutable attributes
+	// (tags; later retention and legal hold), or of its removal for a tombstone; 0 if
+	// none. Between two copies of one slot, a tombstone wins, then the later Changed.
+	Changed uint64
+	Size    int64
+	ETag    string
+	Meta    []byte     // headers, user metadata, checksum; returned by listings
+	Parts   []byte     // a multipart object's part list; not read by listings
+	Inline  []byte     // the bytes of a small object, instead of Blocks
+	Blocks  []BlockRef // the bytes of a larger object, in order
 }
 
-// Newer reports whether r wins over o by last write wins: the later HLC, and on a tie
-// the greater node id.
+// Newer reports whether r was created after o: the later HLC, and on a tie the
+// greater node id.
 func (r *Record) Newer(o *Record) bool {
 	return newer(r.HLC, r.Node, o.HLC, o.Node)
+}
+
+// SameSlot reports whether r and o are copies of one version.
+func (r *Record) SameSlot(o *Record) bool { return r.HLC == o.HLC && r.Node == o.Node }
+
+// Entry returns r's header as a listing returns it.
+func (r *Record) Entry() Entry {
+	return Entry{Key: r.Key, HLC: r.HLC, Node: r.Node, Tombstone: r.Tombstone, Versioned: r.Versioned,
+		DeleteMarker: r.DeleteMarker, Changed: r.Changed, Size: r.Size, ETag: r.ETag, Meta: r.Meta}
+}
+
+// copyWins reports whether a copy of a slot with (tomb, changed) replaces a stored
+// copy with (otomb, ochanged): a tombstone wins, then the later attribute change.
+func copyWins(tomb bool, changed uint64, otomb bool, ochanged uint64) bool {
+	if tomb != otomb {
+		return tomb
+	}
+	return changed > ochanged
 }
 
 func newer(hlc uint64, node string, ohlc uint64, onode string) bool {
@@ -42,18 +80,30 @@ func newer(hlc uint64, node string, ohlc uint64, onode string) bool {
 // Entry is a version record as a listing returns it: its header without parts,
 // inline bytes or blocks.
 type Entry struct {
-	Key       string
-	HLC       uint64
-	Node      string
-	Tombstone bool
-	Size      int64
-	ETag      string
-	Meta      []byte
+	Key          string
+	HLC          uint64
+	Node         string
+	Tombstone    bool
+	Versioned    bool
+	DeleteMarker bool
+	Changed      uint64
+	Size         int64
+	ETag         string
+	Meta         []byte
 }
 
-// Newer reports whether e wins over o by last write wins.
+// Newer reports whether e was created after o.
 func (e *Entry) Newer(o *Entry) bool {
 	return newer(e.HLC, e.Node, o.HLC, o.Node)
+}
+
+// SameSlot reports whether e and o are copies of one version.
+func (e *Entry) SameSlot(o *Entry) bool { return e.HLC == o.HLC && e.Node == o.Node }
+
+// Wins reports whether e, a copy of o's slot, wins over o: a tombstone, then the later
+// attribute change.
+func (e *Entry) Wins(o *Entry) bool {
+	return copyWins(e.Tombstone, e.Changed, o.Tombstone, o.Changed)
 }
 
 // EntryBatch is one partition's batch of a listing.
@@ -77,6 +127,11 @@ type Position struct {
 	// Under skips every key that starts with After as well (After is a common prefix
 	// already returned).
 	Under bool
+	// HLC and Node, for version listings only (ListQuery.Versions), resume among
+	// After's own versions just after the one in this slot, or, with Node "", at the
+	// first created at HLC; with HLC 0, After's versions are skipped.
+	HLC  uint64
+	Node string
 	// UploadID, for upload listings only, resumes among After's own uploads just after
 	// this one (in initiation order) before going on to later keys. An id After does
 	// not have skips all of After's uploads.
@@ -87,8 +142,13 @@ type Position struct {
 type ListQuery struct {
 	Bucket string
 	Prefix string // only keys that start with it
-	Pos    Position
-	Limit  int // at most this many; 0 means 1000
+	// Versions lists every record of each key (a version listing; Limit counts
+	// records). Without it a listing returns, per key, the newest records down to the
+	// first that is not a tombstone: what decides the key's current version (Limit
+	// counts keys).
+	Versions bool
+	Pos      Position
+	Limit    int // at most this many; 0 means 1000
 }
 
 func (q ListQuery) limit() int {
@@ -136,4 +196,6 @@ type Stats struct {
 	// UploadTombstones counts the ended uploads kept until every owner has seen the
 	// end.
 	UploadTombstones int
+	// Usage is what each bucket holds in each partition, from the same walk.
+	Usage PartitionUsage
 }

@@ -53,6 +53,8 @@ type Membership struct {
 	subs     []*subscriber
 	left     bool
 	shutdown bool
+	// stopReconnect ends reconnectLoop; closed by Shutdown.
+	stopReconnect chan struct{}
 }
 
 // New starts gossip on cfg.BindAddr. It joins no one: call Join.
@@ -76,6 +78,8 @@ func New(cfg Config) (*Membership, error) {
 		meta:    cfg.Meta,
 		encoded: encoded,
 		members: map[string]Member{},
+
+		stopReconnect: make(chan struct{}),
 	}
 	mc, err := cfg.memberlistConfig()
 	if err != nil {
@@ -88,6 +92,7 @@ func New(cfg Config) (*Membership, error) {
 		return nil, fmt.Errorf("membership: start gossip on %s: %w", cfg.BindAddr, err)
 	}
 	m.log.Info("gossip started", "node_id", cfg.NodeID, "gossip_addr", m.GossipAddr())
+	go m.reconnectLoop(reconnectInterval(cfg.Timings), m.stopReconnect)
 	return m, nil
 }
 
@@ -232,6 +237,7 @@ func (m *Membership) Shutdown() error {
 		return nil
 	}
 	m.shutdown = true
+	close(m.stopReconnect)
 	subs := m.subs
 	m.subs = nil
 	m.mu.Unlock()

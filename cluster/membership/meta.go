@@ -29,6 +29,10 @@ type NodeMeta struct {
 	// RaftState reports that the node has Raft state: it bootstrapped a cluster or
 	// was added to one. --bootstrap-expect never bootstraps while any member has it.
 	RaftState bool `json:"rs,omitempty"`
+	// Starting says the node is in gossip (its Raft and meta RPC work) but does not
+	// serve its object store yet: the others keep it out of the data plane until it
+	// clears this. A node of an older version never sets it.
+	Starting bool `json:"starting,omitempty"`
 	// Leaving is set by Leave just before the node says goodbye, so that the others
 	// can tell a node that left from one that died (memberlist does not say).
 	Leaving bool `json:"leaving,omitempty"`

@@ -1,6 +1,7 @@
-// Package transport authenticates node-to-node traffic with keys derived from the
-// cluster secret: HMAC-signed HTTP requests for the data API (this file's siblings),
-// and the keys for gossip encryption and the Raft handshake.
+// Package transport authenticates and encrypts node-to-node traffic with keys derived
+// from the cluster secret: HMAC-signed HTTP requests for the data API, the Raft
+// handshake, mutual TLS for both with a certificate authority derived from the secret
+// (tls.go), and the key for gossip encryption.
 package transport
 
 import (

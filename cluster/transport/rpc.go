@@ -60,9 +60,10 @@ func WriteError(w http.ResponseWriter, status int, code, message string) {
 
 // Client sends authenticated requests to other nodes.
 type Client struct {
-	key  []byte
-	node string
-	http *http.Client
+	key    []byte
+	node   string
+	http   *http.Client
+	scheme string // "http", or "https" for NewTLSClient
 }
 
 // NewClient returns a client that signs as node with key. A nil httpClient uses one
@@ -74,13 +75,13 @@ func NewClient(key []byte, node string, httpClient *http.Client) *Client {
 			IdleConnTimeout:     90 * time.Second,
 		}}
 	}
-	return &Client{key: key, node: node, http: httpClient}
+	return &Client{key: key, node: node, http: httpClient, scheme: "http"}
 }
 
 // Do sends method path (with its query) to the node at addr ("host:port") with body,
 // signed. A non-2xx answer is returned as a *RemoteError.
 func (c *Client) Do(ctx context.Context, method, addr, path string, body []byte) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.scheme+"://"+addr+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ Credentials, the first found wins:
 'cairn admin whoami' shows which key was used and where it was found.
 
 The endpoint is --endpoint, else CAIRN_ADMIN_ENDPOINT, else http://127.0.0.1:9001.
-The region is --region, else CAIRN_REGION, else us-east-1; it must be the node's.
+The region is --region, else CAIRN_REGION, else us-east-1; a node accepts any region unless it pins its own (strict region).
 Output is a table; --json prints the API's JSON instead.`
 
 // adminCommand returns `cairn admin` and its subcommands.
@@ -74,7 +74,8 @@ func adminCommand() *cobra.Command {
 	f.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on a request after this long")
 	cmd.AddCommand(
 		a.whoamiCommand(), a.clusterCommand(), a.raftCommand(), a.nodesCommand(), a.layoutCommand(), a.syncCommand(),
-		a.usersCommand(), a.keysCommand(), a.groupsCommand(), a.policiesCommand(), a.bucketsCommand(),
+		a.usersCommand(), a.keysCommand(), a.groupsCommand(), a.policiesCommand(), a.bucketsCommand(), a.quotaCommand(), a.usageCommand(),
+		a.gcCommand(), a.scrubCommand(), a.lifecycleCommand(), a.connectionsCommand(), a.replicationCommand(),
 	)
 	return cmd
 }

@@ -115,11 +115,14 @@ func (a *adminCLI) nodesCommand() *cobra.Command {
 				return err
 			}
 			return s.print(nodes, func(w io.Writer) {
-				fmt.Fprintln(w, "ID\tGOSSIP\tRAFT\tSTATUS\tZONE\tCAPACITY\tPARTITIONS\tDISK USED\tDISK FREE\tVERSION\tUPTIME\tS3")
+				// DATA is what Cairn stores on the node; DISK FREE what its file system
+				// has left (the file system's own use, Cairn's and others', is in
+				// 'cairn admin nodes ID').
+				fmt.Fprintln(w, "ID\tGOSSIP\tRAFT\tSTATUS\tZONE\tCAPACITY\tPARTITIONS\tDATA\tDISK FREE\tVERSION\tUPTIME\tS3")
 				for _, n := range nodes {
 					used, free := "-", "-"
 					if n.Stats != nil {
-						used, free = bytesOf(n.Stats.DiskUsedBytes), bytesOf(n.Stats.DiskFreeBytes)
+						used, free = bytesOf(uint64(max(n.Stats.DataBytes, 0))), bytesOf(n.Stats.DiskFreeBytes)
 					}
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", n.ID, n.Gossip, n.Raft, n.Status,
 						orDash(n.Zone), n.Capacity, n.Partitions, used, free, orDash(n.Version), uptime(n.UptimeSeconds), orDash(n.S3Addr))
@@ -143,7 +146,48 @@ cannot rejoin: a replacement needs a new id.`,
 			return s.done(r, "Node %s is %s; layout version %d no longer holds it.", r.ID, r.Status, r.LayoutVersion)
 		}),
 	})
+	cmd.AddCommand(a.nodeSetCommand())
 	return cmd
+}
+
+// nodeSetCommand sets or clears a node's capacity and zone override.
+func (a *adminCLI) nodeSetCommand() *cobra.Command {
+	var (
+		capacity uint64
+		zone     string
+		version  uint64
+		set      *cobra.Command
+	)
+	set = &cobra.Command{
+		Use:   "set ID [--capacity N] [--zone Z]",
+		Short: "Override a node's capacity and zone (a new layout version, applied at once)",
+		Long: `Override a node's capacity (its weight in the layout) and zone without restarting
+it, as 'garage layout assign -c' does. The override is kept in Raft and wins over the
+node's own --capacity and --zone flags until it is cleared. The override becomes
+exactly the flags given: a flag left out clears that part, and no flag at all clears
+the override (the node's flags apply again). The cluster installs a new layout
+version at once; the data moves in the background ('cairn admin sync').`,
+		Args: cobra.ExactArgs(1),
+		RunE: a.run(func(s *session, args []string) error {
+			var in admin.NodeOverride
+			if set.Flags().Changed("capacity") {
+				in.Capacity = &capacity
+			}
+			if set.Flags().Changed("zone") {
+				in.Zone = &zone
+			}
+			in.Version = version
+			n, err := s.c.SetNodeOverride(s.ctx, args[0], in)
+			if err != nil {
+				return err
+			}
+			return s.print(n, func(w io.Writer) { nodeRows(w, n) })
+		}),
+	}
+	set.Flags().Uint64Var(&capacity, "capacity", 0, "the node's weight in the layout, at least 1")
+	set.Flags().StringVar(&zone, "zone", "", "the node's zone (\"\" for no zone)")
+	set.Flags().Uint64Var(&version, "version", 0, "fail unless the layout is still at this version")
+	return set
 }
 
 // nodeRows prints one node as name/value rows.
@@ -160,6 +204,7 @@ func nodeRows(w io.Writer, n admin.Node) {
 		"In layout", strconv.FormatBool(n.InLayout),
 		"Zone", orDash(n.Zone),
 		"Capacity", fmt.Sprint(n.Capacity),
+		"Override", overrideText(n.Override),
 		"Partitions", fmt.Sprint(n.Partitions),
 		"S3 address", orDash(n.S3Addr),
 		"Admin address", orDash(n.AdminAddr),
@@ -171,8 +216,11 @@ func nodeRows(w io.Writer, n admin.Node) {
 		"Uptime", uptime(n.UptimeSeconds))
 	if st := n.Stats; st != nil {
 		rows(w,
+			"Data (Cairn)", bytesOf(uint64(max(st.DataBytes, 0))),
+			"  blocks", bytesOf(uint64(max(st.BlockBytes, 0))),
+			"  index", bytesOf(uint64(max(st.IndexBytes, 0))),
 			"Disk total", bytesOf(st.DiskTotalBytes),
-			"Disk used", bytesOf(st.DiskUsedBytes),
+			"Disk used (all)", bytesOf(st.DiskUsedBytes),
 			"Disk free", bytesOf(st.DiskFreeBytes),
 			"Objects", countOf(st.Objects),
 			"Blocks", countOf(st.Blocks))
@@ -199,7 +247,7 @@ func (a *adminCLI) layoutCommand() *cobra.Command {
 		Long: `Change the replication factor. The change is a new layout version, applied at once;
 the data moves in the background ('cairn admin sync'). There is no staging: to
 revert, set the old value again. Zones and capacities are each node's own
---zone and --capacity.`,
+--zone and --capacity, or an override: 'cairn admin nodes set'.`,
 		Args: cobra.NoArgs,
 		RunE: a.run(func(s *session, _ []string) error {
 			l, err := s.c.UpdateLayout(s.ctx, change)
@@ -257,11 +305,26 @@ func (a *adminCLI) syncCommand() *cobra.Command {
 							repair = "running"
 						}
 						rounds, parts, blocks = fmt.Sprint(r.Rounds), fmt.Sprint(r.PartitionsPending+r.BlockPartitionsPending), fmt.Sprint(r.BlocksPending)
-						lastErr = orDash(r.LastError)
+						lastErr = orDash(strings.ReplaceAll(r.LastError, "\n", "; "))
 					}
 					fmt.Fprintf(w, "%s\t%d\t%t\t%s\t%s\t%s\t%s\t%s\n", n.ID, n.SyncedVersion, n.Done, repair, rounds, parts, blocks, lastErr)
 				}
 			})
 		}),
 	}
+}
+
+// overrideText describes a node's capacity and zone override; "-" for none.
+func overrideText(o *admin.NodeOverride) string {
+	if o == nil {
+		return "-"
+	}
+	var parts []string
+	if o.Capacity != nil {
+		parts = append(parts, fmt.Sprintf("capacity %d", *o.Capacity))
+	}
+	if o.Zone != nil {
+		parts = append(parts, fmt.Sprintf("zone %q", *o.Zone))
+	}
+	return strings.Join(parts, ", ")
 }

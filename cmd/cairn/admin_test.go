@@ -288,6 +288,18 @@ func TestCLIShowsTheTopology(t *testing.T) {
 	l := jsonCLI[admin.Layout](t, append(base, "layout", "set", "--replication", "1")...)
 	require.Equal(t, uint64(1), l.Version)
 	require.Regexp(t, `(?m)^Sync:\s+done$`, run("sync"))
+
+	// A capacity and zone override, then cleared: each a new layout version.
+	out = run("nodes", "set", "test-node", "--capacity", "3", "--zone", "b")
+	require.Regexp(t, `(?m)^Capacity:\s+3$`, out)
+	require.Regexp(t, `(?m)^Override:\s+capacity 3, zone "b"$`, out)
+	require.Regexp(t, `(?m)^test-node\s+b\s+3\s+256$`, run("layout"))
+	n := jsonCLI[admin.Node](t, append(base, "nodes", "set", "test-node")...)
+	require.Nil(t, n.Override)
+	require.EqualValues(t, 1, n.Capacity)
+	require.Regexp(t, `(?m)^test-node\s+-\s+1\s+256$`, run("layout"))
+	_, err = cli(t, "", append(base, "nodes", "set", "nosuchnode", "--capacity", "2")...)
+	require.True(t, client.IsCode(err, admin.NoSuchNode), "%v", err)
 	require.Regexp(t, `(?m)^State:\s+Leader$`, run("raft"))
 	require.Contains(t, run("buckets"), "NAME")
 }

@@ -166,9 +166,13 @@ func (a *adminCLI) keysCommand() *cobra.Command {
 					return err
 				}
 				return s.print(keys, func(w io.Writer) {
-					fmt.Fprintln(w, "ACCESS KEY\tUSER\tCREATED")
+					fmt.Fprintln(w, "ACCESS KEY\tUSER\tCREATED\tEXPIRES")
 					for _, k := range keys {
-						fmt.Fprintf(w, "%s\t%s\t%s\n", k.AccessKeyID, k.User, k.CreatedAt.Format(time.RFC3339))
+						expires := "never"
+						if k.Expiry != nil {
+							expires = k.Expiry.Format(time.RFC3339)
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.AccessKeyID, k.User, k.CreatedAt.Format(time.RFC3339), expires)
 					}
 				})
 			}),

@@ -2,89 +2,79 @@ package node
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"sync"
 
-	"github.com/cairnstore/cairn/cluster/transport"
+	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/s3api/admin"
 )
 
-// statsRPCPath is the node-to-node endpoint that answers a node's storage figures,
-// for the admin API's node list on any other node.
-const statsRPCPath = "/rpc/admin/stats"
-
-// adminStats measures nodes for the admin API: this node by looking at its data
-// directory, the others by asking them over the node-to-node API, in parallel.
+// adminStats gives the admin API each node's storage figures and anti-entropy work:
+// this node's from its object layer (blob.Store.Report), the others' by asking theirs
+// over the node-to-node API (blob.RemoteReport), in parallel.
 type adminStats struct{ n *Node }
 
 // NodeStats returns the figures of every node that answered before ctx ended.
 func (s *adminStats) NodeStats(ctx context.Context, nodes []meta.NodeInfo) map[string]admin.NodeStats {
 	out := map[string]admin.NodeStats{}
+	for id, rep := range s.n.reports(ctx, nodes) {
+		st := nodeStatsOf(rep.Usage)
+		st.Repair = repairOf(rep.Sync)
+		out[id] = st
+	}
+	return out
+}
+
+// askable reports whether a node can be asked for its figures: this node, or a live
+// member with a node-to-node address.
+func (n *Node) askable(info meta.NodeInfo) bool {
+	if info.ID == n.cfg.NodeID {
+		return true
+	}
+	return n.RPCClient() != nil && info.RPCAddr != "" && info.Gossip == "alive" && info.Status != meta.NodeRemoved
+}
+
+// askNodes calls ask for every askable node in parallel and returns the answers of
+// those that gave one, by node id.
+func askNodes[T any](n *Node, nodes []meta.NodeInfo, ask func(info meta.NodeInfo, local bool) (T, error)) map[string]T {
+	out := map[string]T{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	client := s.n.RPCClient()
 	for _, info := range nodes {
-		if info.ID == s.n.cfg.NodeID {
-			st, err := s.local(ctx)
+		if !n.askable(info) {
+			continue
+		}
+		wg.Go(func() {
+			v, err := ask(info, info.ID == n.cfg.NodeID)
 			if err != nil {
-				s.n.log.Warn("cannot measure this node", "error", err)
-				continue
-			}
-			mu.Lock()
-			out[info.ID] = st
-			mu.Unlock()
-			continue
-		}
-		if client == nil || info.RPCAddr == "" || info.Gossip != "alive" || info.Status == meta.NodeRemoved {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var st admin.NodeStats
-			if err := client.CallJSON(ctx, info.RPCAddr, statsRPCPath, struct{}{}, &st); err != nil {
-				s.n.log.Debug("a node did not give its storage figures", "node_id", info.ID, "error", err)
+				n.log.Debug("a node did not give its figures", "node_id", info.ID, "error", err)
 				return
 			}
 			mu.Lock()
-			out[info.ID] = st
+			out[info.ID] = v
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return out
 }
 
-// local measures this node: the file system of its data directory, its local object
-// and block counts (at most a minute old: blob.Store.Counts) and the object layer's
-// anti-entropy status.
-func (s *adminStats) local(ctx context.Context) (admin.NodeStats, error) {
-	total, free, used, err := diskUsage(s.n.cfg.DataDir)
-	if err != nil {
-		return admin.NodeStats{}, err
-	}
-	counts, err := s.n.store.Counts(ctx)
-	if err != nil {
-		return admin.NodeStats{}, err
-	}
-	return admin.NodeStats{
-		DiskTotalBytes: total, DiskFreeBytes: free, DiskUsedBytes: used,
-		Objects: counts.Objects, Blocks: counts.Blocks,
-		Repair: repairOf(s.n.store.SyncStatus()),
-	}, nil
+// reports returns the object layer's Report of every node that answered before ctx
+// ended.
+func (n *Node) reports(ctx context.Context, nodes []meta.NodeInfo) map[string]blob.Report {
+	return askNodes(n, nodes, func(info meta.NodeInfo, local bool) (blob.Report, error) {
+		if local {
+			return n.store.Report(ctx)
+		}
+		return blob.RemoteReport(ctx, n.RPCClient(), info.RPCAddr)
+	})
 }
 
-// rpcHandler answers statsRPCPath with this node's figures.
-func (s *adminStats) rpcHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, err := s.local(r.Context())
-		if err != nil {
-			transport.WriteError(w, http.StatusInternalServerError, "InternalError", err.Error())
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(st)
-	})
+// nodeStatsOf is the admin API's view of a node's usage.
+func nodeStatsOf(u blob.Usage) admin.NodeStats {
+	return admin.NodeStats{
+		DataBytes: u.DataBytes(), BlockBytes: u.BlockBytes, IndexBytes: u.IndexBytes,
+		DiskTotalBytes: u.DiskTotalBytes, DiskFreeBytes: u.DiskFreeBytes, DiskUsedBytes: u.DiskUsedBytes,
+		Objects: u.Objects, Blocks: u.Blocks,
+	}
 }

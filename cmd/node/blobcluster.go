@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/cluster/layout"
@@ -23,17 +22,14 @@ func (n *Node) configureBlobCluster(bcfg *blob.Config) {
 		return n.meta.AckLayoutSync(ctx, n.cfg.NodeID, version)
 	}
 	bcfg.Replicas = blob.RemoteReplicas(n.cl.client, func(id layout.NodeID) (string, error) {
-		addr, ok := n.ResolveRPCAddr(string(id))
-		if !ok {
-			return "", fmt.Errorf("node %s is not known to gossip", id)
-		}
-		return addr, nil
+		return n.ResolveDataAddr(string(id))
 	})
 }
 
 // serveBlobCluster serves the object store's replica to the other nodes at
-// blob.RPCPrefix, and runs an anti-entropy round whenever another node joins or
-// comes back, so the writes it missed flow to it at once.
+// blob.RPCPrefix, announces that this node serves (announceServing), and runs an
+// anti-entropy round whenever another node joins, comes back or finishes starting,
+// so the writes it missed flow to it at once.
 func (n *Node) serveBlobCluster() {
 	if n.cl == nil {
 		return
@@ -43,13 +39,18 @@ func (n *Node) serveBlobCluster() {
 			"component", "blob", "rpc_max_body", n.cfg.RPCMaxBody, "needed", blob.MaxRPCBody)
 	}
 	n.HandleRPC(blob.RPCPrefix, n.store.RPCHandler())
+	n.announceServing()
 	events := n.cl.members.Subscribe()
 	store := n.store
 	go func() {
 		for ev := range events { // closed when gossip shuts down
-			if ev.Type == membership.EventJoin && ev.Member.ID != n.cfg.NodeID {
+			serves := ev.Type == membership.EventJoin || ev.Type == membership.EventUpdate
+			if serves && !ev.Member.Meta.Starting && ev.Member.ID != n.cfg.NodeID {
 				store.TriggerSync()
 			}
 		}
 	}()
 }
+
+// Store returns the node's object layer.
+func (n *Node) Store() *blob.Store { return n.store }

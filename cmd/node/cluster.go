@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sockaddr "github.com/hashicorp/go-sockaddr"
@@ -79,9 +80,11 @@ type Timings struct {
 	// Gossip tunes memberlist's probes and gossip.
 	Gossip membership.Timings
 	// RaftHeartbeat is meta's HeartbeatTimeout and ElectionTimeout: about how long
-	// it takes to notice a dead leader. Default 300ms.
+	// it takes to notice a dead leader. Default 300ms (the server's flag: 1s).
 	RaftHeartbeat time.Duration
-	// RaftLeaderLease is meta's LeaderLeaseTimeout (at most RaftHeartbeat).
+	// RaftLeaderLease is meta's LeaderLeaseTimeout (at most RaftHeartbeat): a leader
+	// that has not heard from a quorum for this long steps down. Default half of
+	// RaftHeartbeat.
 	RaftLeaderLease time.Duration
 	// RaftCommit is meta's CommitTimeout.
 	RaftCommit time.Duration
@@ -89,6 +92,19 @@ type Timings struct {
 	Reconcile time.Duration
 	// JoinRetry is the wait between join attempts. Default 2s.
 	JoinRetry time.Duration
+	// SiteSync is how often site sync looks for changes to deliver. Default 1s.
+	SiteSync time.Duration
+	// SiteSyncBackfillPage is how many keys one backfill step compares. Default
+	// 500; tests make it small to see a backfill resume between pages.
+	SiteSyncBackfillPage int
+	// SiteSyncMultipartThreshold and SiteSyncPartSize are site sync's
+	// replication.Config of the same names (defaults 5 GiB and 16 MiB); tests
+	// lower them to copy multipart without writing gigabytes.
+	SiteSyncMultipartThreshold int64
+	SiteSyncPartSize           int64
+	// SiteSyncBucketInterval is site sync's replication.Config.BucketInterval
+	// (default 30s).
+	SiteSyncBucketInterval time.Duration
 }
 
 // Clustered reports whether these settings make the node part of a cluster.
@@ -131,6 +147,9 @@ func (c *Cluster) withDefaults() error {
 	if c.Timings.JoinRetry == 0 {
 		c.Timings.JoinRetry = DefaultJoinRetry
 	}
+	if c.Timings.RaftLeaderLease == 0 && c.Timings.RaftHeartbeat > 0 {
+		c.Timings.RaftLeaderLease = c.Timings.RaftHeartbeat / 2
+	}
 	return nil
 }
 
@@ -145,9 +164,11 @@ type clusterParts struct {
 	layer   *transport.RaftLayer
 	members *membership.Membership
 
-	stopJoin context.CancelFunc
-	joinWG   sync.WaitGroup
-	joinErr  chan error // a join failure that waiting cannot cure (wrong secret)
+	stopJoin  context.CancelFunc
+	joinWG    sync.WaitGroup
+	stopWatch context.CancelFunc // ends watchLeft
+	serving   atomic.Bool        // announceServing was called
+	joinErr   chan error         // a join failure that waiting cannot cure (wrong secret)
 }
 
 // startCluster binds the RPC listener, the Raft layer and gossip, and sets what meta
@@ -159,10 +180,17 @@ func (n *Node) startCluster(mcfg *meta.Config, s3, admin net.Addr) error {
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	cl := &clusterParts{keys: keys, client: transport.NewClient(keys.RPC, cfg.NodeID, nil), rpcMux: http.NewServeMux(), joinErr: make(chan error, 1)}
+	client, err := transport.NewTLSClient(keys.RPC, cfg.NodeID) // encrypted: cluster/transport/tls.go
+	if err != nil {
+		return err
+	}
+	cl := &clusterParts{keys: keys, client: client, rpcMux: http.NewServeMux(), joinErr: make(chan error, 1)}
 	n.cl = cl
 	if cl.rpcLn, err = net.Listen("tcp", cfg.RPCAddr); err != nil {
 		return fmt.Errorf("node: RPC listener (--rpc-addr %s): %w", cfg.RPCAddr, err)
+	}
+	if cl.rpcLn, err = transport.NewTLSListener(cl.rpcLn, keys.RPC); err != nil {
+		return err
 	}
 	if cl.rpcAddr, err = advertised(cfg.AdvertiseAddr, cl.rpcLn.Addr()); err != nil {
 		return err
@@ -195,12 +223,13 @@ func (n *Node) startCluster(mcfg *meta.Config, s3, admin net.Addr) error {
 	mbcfg.Meta = membership.NodeMeta{
 		RPCAddr: cl.rpcAddr, RaftAddr: cl.layer.Addr().String(), S3Addr: s3Addr, AdminAddr: adminAddr,
 		Zone: cfg.Zone, Capacity: cfg.Capacity, Version: cfg.Version, StartedAt: time.Now().UTC().Truncate(time.Second),
+		Starting: true, // until announceServing
 	}
 	if cl.members, err = membership.New(mbcfg); err != nil {
 		return fmt.Errorf("node: gossip (--gossip-addr %s): %w", cfg.GossipAddr, err)
 	}
 
-	mcfg.SecretKey = keys.Secrets
+	mcfg.SecretKey, mcfg.SecretKeySource = keys.Secrets, "the cluster secret (CAIRN_CLUSTER_SECRET)"
 	mcfg.StreamLayer = cl.layer
 	mcfg.Membership = cl.members
 	mcfg.Forwarder = meta.NewRPCForwarder(cl.client, n.ResolveRPCAddr)
@@ -216,10 +245,18 @@ func (n *Node) startCluster(mcfg *meta.Config, s3, admin net.Addr) error {
 }
 
 // serveRPC mounts meta's RPC handler and starts serving the node-to-node API. Until
-// then, requests wait in the listener's backlog.
+// then, requests wait in the listener's backlog. A path not mounted yet (the object
+// store's, while it opens) answers 503 until announceServing, then 404.
 func (n *Node) serveRPC() {
 	cl := n.cl
 	n.HandleRPC(meta.RPCPrefix, n.meta.RPCHandler())
+	n.HandleRPC("/rpc/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cl.serving.Load() {
+			transport.WriteError(w, http.StatusServiceUnavailable, "Unavailable", "node "+n.cfg.NodeID+" is starting")
+			return
+		}
+		transport.WriteError(w, http.StatusNotFound, "BadRequest", "no such endpoint: "+r.URL.Path)
+	}))
 	cl.rpc = &http.Server{
 		Handler:           cl.rpcMux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,6 +268,39 @@ func (n *Node) serveRPC() {
 			n.log.Error("rpc server stopped", "addr", cl.rpcLn.Addr(), "error", err)
 		}
 	}()
+	var watch context.Context
+	watch, cl.stopWatch = context.WithCancel(context.Background())
+	go n.watchLeft(watch)
+}
+
+// announceServing tells the cluster that this node serves its object store: it
+// clears Starting in its gossip metadata, which the others wait for before they make
+// it a data-plane target (blob replicas, anti-entropy). Before, peers called the
+// data API of a node still opening its store and got hundreds of 404s per start.
+func (n *Node) announceServing() {
+	if n.cl == nil {
+		return
+	}
+	n.cl.serving.Store(true)
+	if err := n.cl.members.UpdateMeta(func(m *membership.NodeMeta) { m.Starting = false }); err != nil {
+		n.log.Warn("cannot announce that this node serves its data", "component", "membership", "error", err)
+	}
+}
+
+// ResolveDataAddr returns the node-to-node API address of a node that serves its
+// object store: an error while gossip does not know it or while it is starting.
+func (n *Node) ResolveDataAddr(id string) (string, error) {
+	if n.cl == nil || n.cl.members == nil {
+		return "", errors.New("a single node has no peers")
+	}
+	mb, ok := n.cl.members.Member(id)
+	switch {
+	case !ok || mb.Meta.RPCAddr == "":
+		return "", fmt.Errorf("node %s is not known to gossip", id)
+	case mb.Meta.Starting:
+		return "", fmt.Errorf("node %s is starting", id)
+	}
+	return mb.Meta.RPCAddr, nil
 }
 
 // startJoin joins the nodes in Config.Join in the background, retrying every
@@ -268,18 +338,29 @@ func (n *Node) startJoin() {
 	}()
 }
 
-// waitClusterReady waits until meta is ready, ctx ends, or joining fails for a
-// reason that waiting cannot cure.
+// ErrRemoved is returned by Start for a node the cluster removed while it was away:
+// no leader will ever take it back, so it cannot become ready.
+var ErrRemoved = errors.New("this node was removed from the cluster (decommissioned) while it was away; it cannot rejoin under its id: remove its data directory to join it afresh, or stop it")
+
+// waitClusterReady waits until meta is ready, ctx ends, joining fails for a reason
+// that waiting cannot cure, or the leader says this node was removed.
 func (n *Node) waitClusterReady(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ready := make(chan error, 1)
 	go func() { ready <- n.meta.WaitReady(ctx) }()
+	left := make(chan bool, 1)
+	go func() { left <- n.meta.WaitLeft(ctx) }()
 	select {
 	case err := <-ready:
 		return err
 	case err := <-n.cl.joinErr:
 		return fmt.Errorf("cannot join the cluster: %w", err)
+	case ok := <-left:
+		if ok {
+			return ErrRemoved
+		}
+		return <-ready
 	}
 }
 
@@ -291,6 +372,9 @@ func (n *Node) closeClusterFront(ctx context.Context) []error {
 		return nil
 	}
 	var errs []error
+	if cl.stopWatch != nil {
+		cl.stopWatch()
+	}
 	if cl.stopJoin != nil {
 		cl.stopJoin()
 		cl.joinWG.Wait()

@@ -2,60 +2,36 @@ package node
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
-	"errors"
+	"crypto/sha256"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/cairnstore/cairn/meta"
 )
 
-// loadOrCreateKey returns the node's 32-byte key for secrets at rest, creating it
-// (mode 0600, fsynced) on the first start. The key stays on the node's own disk, so a
-// copy of the Raft log or a snapshot alone does not reveal any secret.
-func loadOrCreateKey(path string) ([]byte, error) {
-	key, err := os.ReadFile(path)
-	if err == nil {
-		if len(key) != 32 {
-			return nil, fmt.Errorf("node: %s is damaged: want 32 bytes, found %d", path, len(key))
-		}
-		return key, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("node: read key: %w", err)
-	}
-	key = make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+// nodeKeySource is how a single node's SecretKey is named to the operator.
+const nodeKeySource = "this node's own key (node.key in its data directory, used when CAIRN_CLUSTER_SECRET is not set)"
+
+// useNodeKey gives a single node's meta its own key for secrets at rest, node.key in
+// the data directory, created on the first start.
+func (n *Node) useNodeKey(mcfg *meta.Config) error {
+	key, err := meta.LoadOrCreateKey(filepath.Join(n.cfg.DataDir, "node.key"))
 	if err != nil {
-		return nil, fmt.Errorf("node: create key: %w", err)
+		return fmt.Errorf("node: %w", err)
 	}
-	if _, err := f.Write(key); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, err
-	}
-	return key, syncDir(filepath.Dir(path))
+	mcfg.SecretKey, mcfg.SecretKeySource = key, nodeKeySource
+	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+// encryptionKey derives the master key of server-side encryption (blob
+// Config.EncryptionKey, docs/encryption.md) from the key that seals meta's secrets:
+// the same on every node of a cluster (it comes from the cluster secret) and across
+// restarts, and independent of the sealing key itself (HKDF-SHA256 with its own
+// label), so that neither key reveals the other.
+func encryptionKey(secretKey []byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, secretKey, nil, "cairn object encryption master key v1", 32)
 }
 
 // ensureRoot makes the root credentials what the configuration says, or generates

@@ -303,3 +303,22 @@ func TestManagementRequestsAreAudited(t *testing.T) {
 	data, _ := os.ReadFile(logPath)
 	require.NotContains(t, string(data), managementToken)
 }
+
+// A bucket created with a lifecycle preset has the preset's rules, as the S3 API
+// reads them back.
+func TestManagementLifecyclePreset(t *testing.T) {
+	n := nodetest.Start(t, func(c *node.Config) { c.ManagementToken, c.AccountName = managementToken, "acme" })
+	api := mgmt{t, n.AdminURL()}
+	status, body := api.call(http.MethodPost, "/v1/s3/acme/buckets", `{"BucketInput":{"Bucket":"versions"},"Lifecycle":"expire-noncurrent-30d"}`)
+	require.Equal(t, http.StatusAccepted, status, string(body))
+	ak, sk := n.RootCredentials()
+	out, err := userClient(n, ak, sk).GetBucketLifecycleConfiguration(context.Background(), &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("versions")})
+	require.NoError(t, err)
+	require.Len(t, out.Rules, 2)
+	require.Equal(t, int32(30), *out.Rules[0].NoncurrentVersionExpiration.NoncurrentDays)
+	require.Equal(t, int32(7), *out.Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation)
+	require.True(t, *out.Rules[1].Expiration.ExpiredObjectDeleteMarker)
+
+	status, body = api.call(http.MethodPost, "/v1/s3/acme/buckets", `{"BucketInput":{"Bucket":"cold"},"Lifecycle":"deep-archive"}`)
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+}

@@ -4,6 +4,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,10 +16,14 @@ import (
 	"time"
 
 	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/console"
+	"github.com/cairnstore/cairn/lifecycle"
 	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/s3api"
 	"github.com/cairnstore/cairn/s3api/audit"
+	"github.com/cairnstore/cairn/s3api/lockout"
 	"github.com/cairnstore/cairn/s3api/metrics"
+	"github.com/cairnstore/cairn/s3api/quota"
 )
 
 // Config configures a node.
@@ -36,8 +41,13 @@ type Config struct {
 	RaftAddr string
 	// Domain enables virtual-host-style requests for BUCKET.Domain. Empty: path style only.
 	Domain string
-	// Region is the region the node reports and expects in signatures. Default us-east-1.
+	// Region is the node's region: the default LocationConstraint of new buckets.
+	// Default us-east-1. Flag --region.
 	Region string
+	// RegionStrict pins Region: signatures for another region and CreateBucket with
+	// another LocationConstraint are refused, as AWS does. Default false: any region
+	// is accepted. Intended flag --region-strict.
+	RegionStrict bool
 	// RootAccessKey and RootSecretKey set the root credentials; when both are empty on
 	// the first start, random ones are generated (see Node.GeneratedRoot).
 	RootAccessKey string
@@ -64,6 +74,19 @@ type Config struct {
 
 	// The management API's token, account name and rate limit (management.go).
 	ManagementAPI
+
+	// The connection cap and progress deadlines of the S3 and admin listeners
+	// (limits.go).
+	Limits
+
+	// The web console's address and sessions (console.go).
+	Console
+
+	// The TLS certificate of the S3 and admin listeners (tls.go).
+	TLS
+
+	// The object layer's and S3 API's tunables (tuning.go).
+	Tuning
 }
 
 // withDefaults fills in the defaults and checks what must be given.
@@ -77,6 +100,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("node: no --node-id given and no host name: %w", err)
 		}
 		c.NodeID = host
+	}
+	if !blob.ValidNodeID(c.NodeID) {
+		return c, fmt.Errorf("node: node id %q: 1 to 128 bytes without control characters", c.NodeID)
 	}
 	if c.S3Addr == "" {
 		c.S3Addr = ":9000"
@@ -102,6 +128,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Limits = c.Limits.withDefaults()
+	if err := c.Limits.Validate(); err != nil {
+		return c, fmt.Errorf("node: %w", err)
+	}
 	if (c.RootAccessKey == "") != (c.RootSecretKey == "") {
 		return c, errors.New("node: set both CAIRN_ROOT_ACCESS_KEY and CAIRN_ROOT_SECRET_KEY, or neither")
 	}
@@ -115,22 +145,33 @@ func (c Config) withDefaults() (Config, error) {
 type Node struct {
 	cfg       Config
 	log       *slog.Logger
-	cl        *clusterParts // nil on a single node
-	audit     *audit.Logger // nil without --audit-log
+	cl        *clusterParts    // nil on a single node
+	audit     *audit.Logger    // nil without --audit-log
+	lockout   *lockout.Limiter // failed authentications, shared by the S3 and admin APIs
 	meta      *meta.Meta
 	store     *blob.Store
-	metrics   *metrics.Metrics
-	s3ln      net.Listener // bound at start, served once the node is ready
-	adminLn   net.Listener
-	s3        *http.Server
-	admin     *http.Server
-	s3URL     string
-	adminURL  string
-	accessKey string
-	secretKey string
-	generated bool
-	closeOnce sync.Once
-	closeErr  error
+	lifecycle *lifecycle.Engine
+	// stopLifecycle stops the lifecycle engine's runs (before the store closes).
+	stopLifecycle context.CancelFunc
+	metrics       *metrics.Metrics
+	buckets       *bucketStats
+	sync          *siteSync    // nil until the node serves S3
+	tls           *tls.Config  // nil: plain HTTP
+	dirLock       *os.File     // the data directory's lock (lock_unix.go)
+	s3ln          net.Listener // bound at start, served once the node is ready
+	adminLn       net.Listener
+	s3            *http.Server
+	admin         *http.Server
+	s3URL         string
+	adminURL      string
+	accessKey     string
+	secretKey     string
+	generated     bool
+	console       *http.Server     // nil without --console-addr
+	ui            *console.Console // the web console, for Close
+	consoleURL    string
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // Start opens the stores, starts Raft and the listeners, and returns once the node
@@ -153,9 +194,15 @@ func (n *Node) start(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("node: create data directory: %w", err)
 	}
+	var err error
+	if n.dirLock, err = lockDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	if n.tls, err = n.tlsConfig(); err != nil {
+		return err
+	}
 	// Bind the S3 and admin listeners first: a taken port fails the start before any
 	// state changes, and a cluster gossips the bound ports. They serve at the end.
-	var err error
 	if n.s3ln, err = net.Listen("tcp", cfg.S3Addr); err != nil {
 		return fmt.Errorf("node: S3 listener: %w", err)
 	}
@@ -166,13 +213,16 @@ func (n *Node) start(ctx context.Context) error {
 		NodeID: cfg.NodeID, Dir: filepath.Join(cfg.DataDir, "meta"), RaftAddr: cfg.RaftAddr,
 		Bootstrap: true, Zone: cfg.Zone, Capacity: cfg.Capacity, Logger: cfg.Logger,
 	}
+	if !cfg.Clustered() {
+		mcfg.Logger = slog.New(quietComponent(cfg.Logger.Handler(), "raft"))
+	}
 	readyTimeout := time.Minute
 	if cfg.Clustered() {
 		if err := n.startCluster(&mcfg, n.s3ln.Addr(), n.adminLn.Addr()); err != nil {
 			return err
 		}
 		readyTimeout = 0 // the other nodes may take their time: wait until ctx ends
-	} else if mcfg.SecretKey, err = loadOrCreateKey(filepath.Join(cfg.DataDir, "node.key")); err != nil {
+	} else if err = n.useNodeKey(&mcfg); err != nil {
 		return err
 	}
 	if n.meta, err = meta.Open(ctx, mcfg); err != nil {
@@ -186,29 +236,56 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	bcfg := blob.DefaultConfig()
 	bcfg.NodeID, bcfg.Dir, bcfg.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "blob"), cfg.Logger
+	bcfg.SiteID = n.meta.ClusterID // orders replicated versions at an HLC tie by site
+	cfg.Tuning.apply(&bcfg)
+	if bcfg.EncryptionKey, err = encryptionKey(mcfg.SecretKey); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
 	n.configureBlobCluster(&bcfg)
+	if err := bcfg.Validate(); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
 	if n.store, err = blob.Open(bcfg); err != nil {
 		return fmt.Errorf("node: open object store: %w", err)
 	}
 	n.serveBlobCluster()
+	if err := n.startLifecycle(); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
 	scfg := s3api.DefaultConfig()
-	scfg.Region, scfg.Domain, scfg.Logger = cfg.Region, cfg.Domain, cfg.Logger
+	scfg.LifecycleDay = n.lifecycle.Day()
+	scfg.Region, scfg.RegionStrict, scfg.Domain, scfg.Logger = cfg.Region, cfg.RegionStrict, cfg.Domain, cfg.Logger
+	if cfg.MaxObjectSize != 0 {
+		scfg.MaxObjectSize = cfg.MaxObjectSize
+	}
 	if err := n.configureSecurity(&scfg); err != nil {
 		return err
 	}
-	n.metrics = n.newMetrics(bcfg.Dir)
-	scfg.Middleware = append(scfg.Middleware, n.metrics.S3Middleware())
+	n.buckets = &bucketStats{n: n}
+	scfg.Quota = quota.New(quota.Config{Keep: quotaKeep(bcfg.UsageMaxAge)}, n.buckets)
+	n.metrics = n.newMetrics()
+	n.HandleRPC(trafficPath, http.HandlerFunc(n.serveTraffic))
+	n.HandleRPC(siteSyncStatusPath, http.HandlerFunc(n.serveSiteSyncStatus))
+	n.HandleRPC(auditPath, http.HandlerFunc(n.serveAudit))
+	scfg.Middleware = append(scfg.Middleware, n.metrics.S3Middleware(), n.refuseOnceLeft)
 	api, err := s3api.New(scfg, n.meta, n.store)
 	if err != nil {
 		return err
 	}
-	n.s3, n.s3URL = serve(n.s3ln, api.Handler(), n.log)
-	adminHandler, err := n.adminHandler()
+	n.s3, n.s3URL = n.serve(n.s3ln, api.Handler(), s3Refusal)
+	ui, err := n.consoleHandler(scfg)
 	if err != nil {
 		return err
 	}
-	n.admin, n.adminURL = serve(n.adminLn, adminHandler, n.log)
-	return nil
+	adminHandler, err := n.adminHandler(ui)
+	if err != nil {
+		return err
+	}
+	n.admin, n.adminURL = n.serve(n.adminLn, adminHandler, adminRefusal)
+	if err := n.serveConsole(ui); err != nil {
+		return err
+	}
+	return n.startSiteSync()
 }
 
 // waitReady waits until meta is ready: within timeout on a single node; in a
@@ -225,20 +302,29 @@ func (n *Node) waitReady(ctx context.Context, timeout time.Duration) error {
 	return n.waitClusterReady(ctx)
 }
 
-// serve starts an HTTP server on ln and returns it with its URL.
-func serve(ln net.Listener, h http.Handler, log *slog.Logger) (*http.Server, string) {
+// serve starts an HTTP (or, with TLS, HTTPS) server on ln and returns it with its
+// URL. The server holds each connection to the Limits: a cap on open connections
+// (refusal answers those beyond it), and progress deadlines on headers, bodies and
+// writes.
+func (n *Node) serve(ln net.Listener, h http.Handler, refusal []byte) (*http.Server, string) {
+	lim := n.cfg.Limits
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:           bodyProgress(h, lim.ReadProgressTimeout),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
+	}
+	var limited net.Listener = newLimitListener(ln, lim, refusal, tlsWrap(n.tls))
+	scheme := "http://"
+	if n.tls != nil {
+		limited, scheme = tls.NewListener(limited, n.tls), "https://"
 	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", "addr", ln.Addr(), "error", err)
+		if err := srv.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server stopped", "addr", ln.Addr(), "error", err)
 		}
 	}()
-	return srv, "http://" + displayAddr(ln.Addr().(*net.TCPAddr))
+	return srv, scheme + displayAddr(ln.Addr().(*net.TCPAddr))
 }
 
 // displayAddr turns a wildcard listen address into one a client on this host can use.
@@ -272,7 +358,8 @@ func (n *Node) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
 		defer cancel()
 		var errs []error
-		for _, srv := range []*http.Server{n.s3, n.admin} {
+		n.stopSiteSync() // it reads through this node's S3 endpoint
+		for _, srv := range []*http.Server{n.s3, n.admin, n.console} {
 			if srv != nil {
 				if err := srv.Shutdown(ctx); err != nil {
 					errs = append(errs, err, srv.Close())
@@ -285,6 +372,13 @@ func (n *Node) Close() error {
 		if n.admin == nil && n.adminLn != nil {
 			errs = append(errs, n.adminLn.Close())
 		}
+		if n.stopLifecycle != nil {
+			n.stopLifecycle()
+			n.lifecycle.Wait()
+		}
+		if n.ui != nil {
+			n.ui.Close()
+		}
 		errs = append(errs, n.closeClusterFront(ctx)...)
 		if n.meta != nil {
 			errs = append(errs, n.meta.Close())
@@ -294,6 +388,9 @@ func (n *Node) Close() error {
 			errs = append(errs, n.store.Close())
 		}
 		errs = append(errs, n.closeAudit())
+		if n.dirLock != nil {
+			errs = append(errs, n.dirLock.Close()) // the lock goes with the descriptor
+		}
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr

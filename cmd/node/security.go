@@ -19,9 +19,10 @@ type Security struct {
 	// X-Forwarded-For. Default 0: the TCP peer is the client and X-Forwarded-For is
 	// ignored. Flag --trusted-proxies. See s3api.Config.TrustedProxies.
 	TrustedProxies int
-	// AuthLockout limits failed authentications; the zero value means the defaults
-	// (10 failures within 1 minute lock the client address or access key out for 1
-	// minute). See lockout.Config.
+	// AuthLockout limits failed authentications on the S3 and admin APIs together;
+	// the zero value means the defaults (10 failures for one access key from one
+	// address, or 100 from one address, within 1 minute lock it out for 1 minute;
+	// never a key alone). See lockout.Config.
 	AuthLockout lockout.Config
 }
 
@@ -31,7 +32,11 @@ func (n *Node) configureSecurity(scfg *s3api.Config) error {
 		return errors.New("node: --trusted-proxies must not be negative")
 	}
 	scfg.TrustedProxies = n.cfg.TrustedProxies
-	scfg.Lockout = n.cfg.AuthLockout
+	if err := n.cfg.AuthLockout.Validate(); err != nil {
+		return err
+	}
+	n.lockout = lockout.New(n.cfg.AuthLockout, nil)
+	scfg.Lockout, scfg.Limiter = n.cfg.AuthLockout, n.lockout
 	if n.cfg.AuditLog != "" {
 		l, err := audit.Open(n.cfg.AuditLog, n.cfg.NodeID, n.log.With("component", "audit"))
 		if err != nil {

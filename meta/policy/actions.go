@@ -30,6 +30,41 @@ const (
 	ActionDeleteObjectTagging        = "s3:DeleteObjectTagging"
 	ActionAbortMultipartUpload       = "s3:AbortMultipartUpload"
 	ActionListMultipartUploadParts   = "s3:ListMultipartUploadParts"
+	// Lifecycle (docs/lifecycle.md). DeleteBucketLifecycle needs the PUT action, as
+	// in AWS.
+	ActionGetLifecycleConfiguration = "s3:GetLifecycleConfiguration"
+	ActionPutLifecycleConfiguration = "s3:PutLifecycleConfiguration"
+	// CORS (docs/s3-compatibility.md#cors). DeleteBucketCors needs the PUT action, as
+	// in AWS.
+	ActionGetBucketCORS = "s3:GetBucketCORS"
+	ActionPutBucketCORS = "s3:PutBucketCORS"
+
+	// Object lock (docs/object-lock.md).
+	ActionPutObjectRetention               = "s3:PutObjectRetention"
+	ActionGetObjectRetention               = "s3:GetObjectRetention"
+	ActionPutObjectLegalHold               = "s3:PutObjectLegalHold"
+	ActionGetObjectLegalHold               = "s3:GetObjectLegalHold"
+	ActionPutBucketObjectLockConfiguration = "s3:PutBucketObjectLockConfiguration"
+	ActionGetBucketObjectLockConfiguration = "s3:GetBucketObjectLockConfiguration"
+	// ActionBypassGovernanceRetention is not an operation: a request that asks to
+	// bypass GOVERNANCE retention (x-amz-bypass-governance-retention) needs it on the
+	// object besides the operation's own action.
+	ActionBypassGovernanceRetention = "s3:BypassGovernanceRetention"
+	// ActionGetReplicationConfiguration reads a bucket's replication rules.
+	ActionGetReplicationConfiguration = "s3:GetReplicationConfiguration"
+	// ActionPutReplicationConfiguration changes them (also DeleteBucketReplication, as
+	// in AWS) and pauses or resumes a rule through the admin API.
+	ActionPutReplicationConfiguration = "s3:PutReplicationConfiguration"
+	// ActionReplicateObject is not an operation: a PutObject that carries a site
+	// sync origin (x-cairn-origin-site) needs it on the key besides s3:PutObject, as
+	// AWS's replication role does (docs/site-sync.md).
+	ActionReplicateObject = "s3:ReplicateObject"
+	// ActionReplicateDelete is the same for a DeleteObject that carries an origin.
+	ActionReplicateDelete = "s3:ReplicateDelete"
+	// ActionPutEncryptionConfiguration sets a bucket's default encryption (also
+	// DeleteBucketEncryption, as in AWS); ActionGetEncryptionConfiguration reads it.
+	ActionPutEncryptionConfiguration = "s3:PutEncryptionConfiguration"
+	ActionGetEncryptionConfiguration = "s3:GetEncryptionConfiguration"
 )
 
 // Admin API actions. The admin service is Cairn's own, so a policy naming an admin
@@ -70,6 +105,10 @@ const (
 	AdminAddSite         = "admin:AddSite"
 	AdminRemoveSite      = "admin:RemoveSite"
 	AdminGetMetrics      = "admin:GetMetrics"
+	// AdminRunMaintenance runs the garbage collector or the integrity scanner.
+	AdminRunMaintenance = "admin:RunMaintenance"
+	// AdminGetAuditLog reads the node's recent audit records (GET /admin/v1/audit).
+	AdminGetAuditLog = "admin:GetAuditLog"
 )
 
 // S3Actions returns the S3 actions Cairn authorizes, a new slice on every call.
@@ -83,6 +122,12 @@ func S3Actions() []string {
 		ActionGetObjectACL, ActionGetObjectTagging, ActionPutObject, ActionPutObjectTagging,
 		ActionDeleteObject, ActionDeleteObjectVersion, ActionDeleteObjectTagging,
 		ActionAbortMultipartUpload, ActionListMultipartUploadParts,
+		ActionPutObjectRetention, ActionGetObjectRetention, ActionPutObjectLegalHold,
+		ActionGetObjectLegalHold, ActionPutBucketObjectLockConfiguration,
+		ActionGetBucketObjectLockConfiguration, ActionBypassGovernanceRetention,
+		ActionGetReplicationConfiguration, ActionPutReplicationConfiguration,
+		ActionReplicateObject, ActionReplicateDelete, ActionGetBucketCORS, ActionPutBucketCORS,
+		ActionPutEncryptionConfiguration, ActionGetEncryptionConfiguration,
 	}
 }
 
@@ -96,7 +141,7 @@ func AdminActions() []string {
 		AdminListPolicies, AdminGetPolicy, AdminPutPolicy, AdminDeletePolicy,
 		AdminAttachPolicy, AdminDetachPolicy, AdminListBuckets, AdminGetBucket,
 		AdminUpdateBucket, AdminSetBucketQuota, AdminListSites, AdminAddSite,
-		AdminRemoveSite, AdminGetMetrics,
+		AdminRemoveSite, AdminGetMetrics, AdminRunMaintenance, AdminGetAuditLog,
 	}
 }
 

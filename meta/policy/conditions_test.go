@@ -111,7 +111,8 @@ func TestParseValues(t *testing.T) {
 func TestKeys(t *testing.T) {
 	for _, k := range []string{KeySourceIP, KeySecureTransport, KeyCurrentTime, KeyEpochTime, KeyUsername, KeyUserID,
 		KeyPrincipalType, KeyUserAgent, KeyReferer, KeyPrefix, KeyDelimiter, KeyMaxKeys, KeyACL, KeyContentSHA256,
-		KeySignatureVersion, KeyAuthType, ExistingObjectTagKey("a"), RequestObjectTagKey("B")} {
+		KeySignatureVersion, KeyAuthType, ExistingObjectTagKey("a"), RequestObjectTagKey("B"),
+		KeyObjectLockMode, KeyObjectLockRetainUntilDate, KeyObjectLockRemainingRetentionDays, KeyObjectLockLegalHold} {
 		got, _, ok := canonicalKey(k)
 		require.True(t, ok, k)
 		require.Equal(t, k, got, "the constants are the canonical spelling")

@@ -47,6 +47,21 @@ const (
 	// KeyRequestObjectTagPrefix, followed by a tag name, is the value of that tag in
 	// the request (x-amz-tagging, PutObjectTagging). See RequestObjectTagKey.
 	KeyRequestObjectTagPrefix = "s3:RequestObjectTag/"
+	// KeyRequestObjectTagKeys lists the keys of the tags sent with the request.
+	KeyRequestObjectTagKeys = "s3:RequestObjectTagKeys"
+
+	// Object lock keys, from the request's x-amz-object-lock-* headers (PutObject,
+	// CopyObject, CreateMultipartUpload) or its body (PutObjectRetention,
+	// PutObjectLegalHold).
+	// KeyObjectLockMode is the retention mode asked for: GOVERNANCE or COMPLIANCE.
+	KeyObjectLockMode = "s3:object-lock-mode"
+	// KeyObjectLockRetainUntilDate is the retention date asked for, RFC 3339.
+	KeyObjectLockRetainUntilDate = "s3:object-lock-retain-until-date"
+	// KeyObjectLockRemainingRetentionDays is the number of whole days from the
+	// request to the retention date asked for.
+	KeyObjectLockRemainingRetentionDays = "s3:object-lock-remaining-retention-days"
+	// KeyObjectLockLegalHold is the legal hold status asked for: ON or OFF.
+	KeyObjectLockLegalHold = "s3:object-lock-legal-hold"
 )
 
 // Values of KeyPrincipalType.
@@ -119,6 +134,16 @@ func canonicalKey(name string) (string, keyType, bool) {
 		return KeySignatureVersion, typeString, true
 	case "s3:authtype":
 		return KeyAuthType, typeString, true
+	case "s3:requestobjecttagkeys":
+		return KeyRequestObjectTagKeys, typeString, true
+	case "s3:object-lock-mode":
+		return KeyObjectLockMode, typeString, true
+	case "s3:object-lock-retain-until-date":
+		return KeyObjectLockRetainUntilDate, typeString | typeDate, true
+	case "s3:object-lock-remaining-retention-days":
+		return KeyObjectLockRemainingRetentionDays, typeString | typeNumeric, true
+	case "s3:object-lock-legal-hold":
+		return KeyObjectLockLegalHold, typeString, true
 	}
 	return "", 0, false
 }

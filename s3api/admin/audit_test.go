@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bufio"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,4 +59,36 @@ func TestEveryAdminRequestIsAudited(t *testing.T) {
 	require.Equal(t, audit.ResultDeny, got[2].Result)
 	require.Equal(t, "AccessDenied", got[2].ErrorCode)
 	require.Empty(t, got[2].User)
+}
+
+// TestGetAuditLog: GET /audit answers the node's latest records, newest first,
+// filtered; it needs admin:GetAuditLog; a bad limit is InvalidRequest.
+func TestGetAuditLog(t *testing.T) {
+	e := newEnv(t, func(c *node.Config) { c.AuditLog = filepath.Join(t.TempDir(), "audit.log") })
+	_, err := e.root.Users(e.ctx)
+	require.NoError(t, err)
+	_, err = e.root.CreateAccessKey(e.ctx, "nobody")
+	requireError(t, err, http.StatusNotFound, admin.NoSuchUser)
+	reader, _ := e.user("auditor", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"admin:GetAuditLog","Resource":"arn:cairn:admin:::cluster"}]}`)
+	other, _ := e.user("other", "")
+
+	got, err := reader.AuditLog(e.ctx, url.Values{"api": {"admin"}, "user": {"root"}, "limit": {"2"}})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, "CreateAccessKey", got[0].Action, "the latest first: the key of auditor, made by root")
+	got, err = reader.AuditLog(e.ctx, url.Values{"action": {"CreateAccessKey"}, "result": {"error"}})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "NoSuchUser", got[0].ErrorCode)
+
+	_, err = other.AuditLog(e.ctx, nil)
+	requireError(t, err, http.StatusForbidden, admin.AccessDenied)
+	_, err = reader.AuditLog(e.ctx, url.Values{"limit": {"0"}})
+	requireError(t, err, http.StatusBadRequest, admin.InvalidRequest)
+	got, err = other.AuditLog(e.ctx, nil)
+	require.Error(t, err)
+	got, err = reader.AuditLog(e.ctx, url.Values{"user": {"other"}, "action": {"GetAuditLog"}})
+	require.NoError(t, err)
+	require.Len(t, got, 2, "the refusals are there")
+	require.Equal(t, audit.ResultDeny, got[0].Result)
 }

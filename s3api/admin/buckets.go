@@ -34,5 +34,9 @@ func (s *Server) getBucket(cl *call) error {
 	if err != nil && !errors.Is(err, meta.ErrNoSuchBucketPolicy) {
 		return err
 	}
-	return cl.ok(http.StatusOK, Bucket{Name: b.Name, Owner: b.Owner, Region: b.Region, CreatedAt: b.CreatedAt, HasPolicy: &hasPolicy})
+	out := Bucket{Name: b.Name, Owner: b.Owner, Region: b.Region, CreatedAt: b.CreatedAt, HasPolicy: &hasPolicy}
+	if !b.Quota.IsZero() {
+		out.Quota = &BucketQuota{Bytes: b.Quota.Bytes, Objects: b.Quota.Objects}
+	}
+	return cl.ok(http.StatusOK, out)
 }

@@ -1,10 +1,8 @@
 package admin
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,7 +12,7 @@ import (
 
 	"github.com/cairnstore/cairn/meta"
 	"github.com/cairnstore/cairn/s3api/audit"
-	"github.com/cairnstore/cairn/s3api/sigv4"
+	"github.com/cairnstore/cairn/s3api/gate"
 )
 
 // call is the state of one admin request, from begin to the audit record.
@@ -23,22 +21,17 @@ type call struct {
 	requestID string
 	// op is the endpoint's operation name ("" for an unknown route).
 	op string
-	// clientIP is the client's address (after trusted proxies).
-	clientIP string
-	// claimedKey is the access key id the request names, before verification.
-	claimedKey string
-	// sig is the verified signature; principal the signer. Set by authenticate.
-	sig       *sigv4.Auth
-	principal *meta.Principal
-	// authType is the s3:authType condition value: REST-HEADER or REST-QUERY-STRING.
-	authType string
+	// gr is the request's passage through the gate: client address, claimed key,
+	// caller, whether the gate refused it.
+	gr *gate.Request
 	// body is the request body, read and verified against its signed hash.
 	body []byte
 	// bucket names the bucket the request is about, for the audit log.
 	bucket string
-	// denied marks a request refused by authentication, authorization or the lockout.
-	denied bool
 }
+
+// principal is the authenticated caller's identity.
+func (cl *call) principal() *meta.Principal { return &cl.gr.Caller.Principal }
 
 // callKey is the echo context key of the *call.
 const callKey = "admin.call"
@@ -48,7 +41,7 @@ func callOf(c echo.Context) *call {
 	if cl, ok := c.Get(callKey).(*call); ok {
 		return cl
 	}
-	cl := &call{Context: c}
+	cl := &call{Context: c, gr: &gate.Request{HTTP: c.Request()}}
 	c.Set(callKey, cl)
 	return cl
 }
@@ -60,8 +53,7 @@ func (s *Server) begin(next echo.HandlerFunc) echo.HandlerFunc {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		cl := &call{Context: c, requestID: strings.ToUpper(hex.EncodeToString(b[:]))}
-		cl.clientIP = audit.ClientIP(c.Request(), s.cfg.TrustedProxies)
-		cl.claimedKey = claimedAccessKey(c.Request())
+		cl.gr = s.gate.Begin(c.Response(), c.Request())
 		c.Set(callKey, cl)
 		h := c.Response().Header()
 		h.Set("x-amz-request-id", cl.requestID)
@@ -76,29 +68,19 @@ func (s *Server) begin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// audit writes the request's audit record.
+// audit writes the request's audit record, through the gate.
 func (s *Server) audit(cl *call, err error) {
-	if s.cfg.AuditLog == nil {
+	if !s.gate.AuditLog() {
 		return
 	}
 	rec := audit.Record{
 		RequestID: cl.requestID,
-		API:       "admin",
 		Action:    cl.op,
 		Bucket:    cl.bucket,
-		AccessKey: cl.claimedKey,
 		Status:    cl.Response().Status,
-		ClientIP:  cl.clientIP,
 		UserAgent: cl.Request().UserAgent(),
-		Result:    audit.ResultAllow,
 	}
-	if cl.principal != nil {
-		rec.User = cl.principal.User
-	}
-	switch {
-	case cl.denied:
-		rec.Result = audit.ResultDeny
-	case err != nil || rec.Status >= 400:
+	if err != nil || rec.Status >= 400 {
 		rec.Result = audit.ResultError
 	}
 	if err != nil {
@@ -108,7 +90,7 @@ func (s *Server) audit(cl *call, err error) {
 			rec.ErrorCode = string(InternalError)
 		}
 	}
-	s.cfg.AuditLog.Log(rec)
+	s.gate.Record(cl.gr, rec)
 }
 
 // renderError writes any error as the JSON error body. Errors that are not admin,
@@ -148,21 +130,22 @@ func (cl *call) param(name string) string {
 	return v
 }
 
-// decode parses the JSON body into v, refusing unknown fields so that a typo in a
-// field name is an error rather than silently ignored.
+// decode parses the JSON body into v strictly (gate.DecodeJSON): no unknown field,
+// so that a typo in a field name is an error rather than silently ignored, and no
+// duplicate key.
 func (cl *call) decode(v any) error {
-	if len(bytes.TrimSpace(cl.body)) == 0 {
-		return errorf(InvalidRequest, "The request needs a JSON body.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(cl.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errorf(InvalidRequest, "The JSON body does not parse: %v", err)
-	}
-	if dec.More() {
-		return errorf(InvalidRequest, "The JSON body has data after its value.")
+	if err := gate.DecodeJSON(cl.body, v); err != nil {
+		return errorf(InvalidRequest, "%s.", upperFirst(err.Error()))
 	}
 	return nil
+}
+
+// upperFirst capitalizes the first letter of an ASCII message.
+func upperFirst(s string) string {
+	if s != "" && 'a' <= s[0] && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 // ok writes v as JSON with status.

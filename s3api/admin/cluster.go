@@ -70,8 +70,11 @@ func (s *Server) listNodes(cl *call) error {
 	return cl.ok(http.StatusOK, List[Node]{Items: nodes})
 }
 
-func (s *Server) getNode(cl *call) error {
-	id := cl.param("id")
+func (s *Server) getNode(cl *call) error { return s.answerNode(cl, cl.param("id")) }
+
+// answerNode answers node id as GET /nodes/{id} shows it; NoSuchNode if the
+// cluster does not know it.
+func (s *Server) answerNode(cl *call, id string) error {
 	nodes, err := s.nodes(cl.Request().Context(), id)
 	if err != nil {
 		return err
@@ -116,6 +119,7 @@ func (s *Server) nodes(ctx context.Context, id string) ([]Node, error) {
 		return nil, err
 	}
 	owned := ownedPartitions(cur)
+	overrides := s.deps.Meta.NodeOverrides()
 	stats := s.statsOf(ctx, infos)
 	now := s.now()
 	out := make([]Node, 0, len(infos))
@@ -125,6 +129,15 @@ func (s *Server) nodes(ctx context.Context, id string) ([]Node, error) {
 			GossipAddr: n.GossipAddr, Zone: n.Zone, Capacity: n.Capacity, Gossip: n.Gossip,
 			Raft: string(n.Raft), Status: string(n.Status), InLayout: n.InLayout,
 			Partitions: owned[layout.NodeID(n.ID)], Version: n.Version,
+		}
+		if o, ok := overrides[n.ID]; ok {
+			node.Override = overrideOf(o)
+			if o.Capacity > 0 {
+				node.Capacity = o.Capacity
+			}
+			if o.Zone != nil {
+				node.Zone = *o.Zone
+			}
 		}
 		started := n.StartedAt
 		if n.ID == s.cfg.NodeID {

@@ -11,6 +11,9 @@ import (
 
 // Config configures the admin API.
 type Config struct {
+	// API names this surface in the audit log. Default "admin"; the console's own
+	// in-process instance of the admin API is "console".
+	API string
 	// NodeID is this node's id. Required.
 	NodeID string
 	// ClusterName is the operator's name for the cluster, reported by GET
@@ -26,10 +29,14 @@ type Config struct {
 	// StartedAt is when this node started, for its uptime when gossip does not carry
 	// it. Default: when New was called.
 	StartedAt time.Time
-	// Region is the region requests must be signed for, the same as the S3 API's.
-	// Default "us-east-1". The service in the signature's scope is "s3", so any tool
-	// that signs S3 requests can sign admin requests.
+	// Region is the node's region, the same as the S3 API's. Default "us-east-1".
+	// Signatures for any region are accepted unless RegionStrict is set. The service
+	// in the signature's scope must be gate.AdminService ("cairn-admin"), never "s3":
+	// a request signed for the S3 API must not act here.
 	Region string
+	// RegionStrict refuses signatures for a region other than Region, as on the S3
+	// API. Default false.
+	RegionStrict bool
 	// MaxBodyBytes bounds a request body, in bytes. Default 1 MiB: a policy document
 	// is at most a few KiB (AWS caps managed policies at 6,144 characters).
 	MaxBodyBytes int64
@@ -40,10 +47,13 @@ type Config struct {
 	// X-Forwarded-For and set X-Forwarded-Proto. Default 0: the connection's peer is
 	// the client. As on the S3 API; see s3api.Config.
 	TrustedProxies int
-	// Lockout limits failed authentications per client address and per access key
-	// id, as on the S3 API (lockout.DefaultConfig: 10 failures within a minute lock
-	// the source out for a minute). MaxFailures -1 disables it.
+	// Lockout limits failed authentications per client address and per (address,
+	// access key id), never per key alone, as on the S3 API (lockout.DefaultConfig).
+	// MaxFailures -1 disables it.
 	Lockout lockout.Config
+	// Limiter, when set, is a lockout shared with the S3 API, so failures on either
+	// port count together; Lockout is then ignored. Nil: the admin API has its own.
+	Limiter *lockout.Limiter
 	// AuditLog receives one record per request (API "admin"). Nil: none. The caller
 	// opens and closes it.
 	AuditLog *audit.Logger
@@ -73,6 +83,9 @@ func DefaultConfig() Config {
 // withDefaults fills in zero fields.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
+	if c.API == "" {
+		c.API = "admin"
+	}
 	if c.ClusterName == "" {
 		c.ClusterName = d.ClusterName
 	}

@@ -71,6 +71,10 @@ type Topology interface {
 	SetLayout(ctx context.Context, l *layout.Layout) error
 	RemoveNode(ctx context.Context, id string) error
 	NodeStatus(id string) (meta.NodeStatus, error)
+	// NodeOverrides returns the capacity and zone overrides, by node id;
+	// SetNodeOverride sets one (the zero override clears it).
+	NodeOverrides() map[string]meta.NodeOverride
+	SetNodeOverride(ctx context.Context, id string, o meta.NodeOverride) error
 }
 
 // Buckets lists buckets and their policies.
@@ -78,6 +82,8 @@ type Buckets interface {
 	Buckets(ctx context.Context) ([]meta.Bucket, error)
 	Bucket(ctx context.Context, name string) (meta.Bucket, error)
 	BucketPolicy(ctx context.Context, bucket string) (meta.BucketPolicy, error)
+	// SetBucketQuota sets a bucket's quota; the zero quota clears it.
+	SetBucketQuota(ctx context.Context, bucket string, q meta.BucketQuota) error
 }
 
 // StatsSource measures nodes' storage figures, this node's locally and other nodes'
@@ -92,4 +98,17 @@ type StatsSource interface {
 type Deps struct {
 	Meta  Metadata
 	Stats StatsSource
+	// BucketStats gathers the buckets' usage and request counters (optional).
+	BucketStats BucketStatsSource
+	// Audit gathers every live node's recent audit records (optional).
+	Audit AuditSource
+	// Maintenance runs this node's garbage collector and scanner (optional).
+	Maintenance Maintenance
+	// Lifecycle runs this node's lifecycle engine (optional).
+	Lifecycle Lifecycle
+	// Replication is site sync's configuration (optional: without it the site sync
+	// endpoints answer NotImplemented). *meta.Meta implements it.
+	Replication Replication
+	// SiteSync is this node's site sync worker, for its status (optional).
+	SiteSync SiteSyncStatus
 }

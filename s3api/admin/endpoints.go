@@ -28,10 +28,19 @@ var endpoints = []endpoint{
 	{http.MethodGet, "/raft", "GetRaft", need(policy.AdminGetRaft, "cluster"), (*Server).getRaft},
 	{http.MethodGet, "/nodes", "ListNodes", need(policy.AdminListNodes, "node/*"), (*Server).listNodes},
 	{http.MethodGet, "/nodes/:id", "GetNode", needParam(policy.AdminListNodes, "node/", "id"), (*Server).getNode},
+	{http.MethodPut, "/nodes/:id", "SetNodeOverride", needParam(policy.AdminUpdateLayout, "node/", "id"), (*Server).setNodeOverride},
 	{http.MethodDelete, "/nodes/:id", "RemoveNode", needParam(policy.AdminUpdateLayout, "node/", "id"), (*Server).removeNode},
 	{http.MethodGet, "/layout", "GetLayout", need(policy.AdminGetLayout, "cluster"), (*Server).getLayout},
+	{http.MethodPost, "/layout/preview", "PreviewLayout", need(policy.AdminGetLayout, "cluster"), (*Server).previewLayout},
 	{http.MethodPut, "/layout", "UpdateLayout", need(policy.AdminUpdateLayout, "cluster"), (*Server).updateLayout},
 	{http.MethodGet, "/sync", "GetSyncStatus", need(policy.AdminGetLayout, "cluster"), (*Server).getSync},
+	{http.MethodPost, "/maintenance/gc", "RunGC", need(policy.AdminRunMaintenance, "cluster"), (*Server).runGC},
+	{http.MethodGet, "/maintenance/gc", "GetGC", need(policy.AdminGetCluster, "cluster"), (*Server).getGC},
+	{http.MethodPost, "/maintenance/scrub", "RunScrub", need(policy.AdminRunMaintenance, "cluster"), (*Server).runScrub},
+	{http.MethodGet, "/maintenance/scrub", "GetScrub", need(policy.AdminGetCluster, "cluster"), (*Server).getScrub},
+	{http.MethodPost, "/maintenance/lifecycle", "RunLifecycle", need(policy.AdminRunMaintenance, "cluster"), (*Server).runLifecycle},
+	{http.MethodGet, "/maintenance/lifecycle", "GetLifecycle", need(policy.AdminGetCluster, "cluster"), (*Server).getLifecycle},
+	{http.MethodGet, "/audit", "GetAuditLog", need(policy.AdminGetAuditLog, "cluster"), (*Server).getAudit},
 
 	{http.MethodGet, "/users", "ListUsers", need(policy.AdminListUsers, "user/*"), (*Server).listUsers},
 	{http.MethodPost, "/users", "CreateUser", createUserPerms, (*Server).createUser},
@@ -64,6 +73,27 @@ var endpoints = []endpoint{
 
 	{http.MethodGet, "/buckets", "ListBuckets", need(policy.AdminListBuckets, "bucket/*"), (*Server).listBuckets},
 	{http.MethodGet, "/buckets/:name", "GetBucket", needParam(policy.AdminGetBucket, "bucket/", "name"), (*Server).getBucket},
+	{http.MethodGet, "/buckets/:name/usage", "GetBucketUsage", needParam(policy.AdminGetBucket, "bucket/", "name"), (*Server).getBucketUsage},
+	{http.MethodGet, "/buckets/:name/quota", "GetBucketQuota", needParam(policy.AdminGetBucket, "bucket/", "name"), (*Server).getBucketQuota},
+	{http.MethodPut, "/buckets/:name/quota", "SetBucketQuota", needParam(policy.AdminSetBucketQuota, "bucket/", "name"), (*Server).setBucketQuota},
+	{http.MethodDelete, "/buckets/:name/quota", "DeleteBucketQuota", needParam(policy.AdminSetBucketQuota, "bucket/", "name"), (*Server).deleteBucketQuota},
+	{http.MethodGet, "/usage", "ListBucketUsage", need(policy.AdminListBuckets, "bucket/*"), (*Server).listBucketUsage},
+
+	// site sync (replication.go)
+	{http.MethodGet, "/connections", "ListConnections", need(policy.AdminListSites, "site/*"), (*Server).listConnections},
+	{http.MethodPost, "/connections", "CreateConnection", createConnectionPerms, (*Server).createConnection},
+	{http.MethodGet, "/connections/:name", "GetConnection", needParam(policy.AdminListSites, "site/", "name"), (*Server).getConnection},
+	{http.MethodPut, "/connections/:name", "UpdateConnection", needParam(policy.AdminAddSite, "site/", "name"), (*Server).updateConnection},
+	{http.MethodDelete, "/connections/:name", "DeleteConnection", needParam(policy.AdminRemoveSite, "site/", "name"), (*Server).deleteConnection},
+	{http.MethodGet, "/replication/status", "GetReplicationStatus", need(policy.AdminGetBucket, "bucket/*"), (*Server).replicationStatus},
+	{http.MethodGet, "/replication/rules", "ListReplicationRules", need(policy.AdminGetBucket, "bucket/*"), (*Server).listAllRules},
+	{http.MethodGet, "/buckets/:name/replication", "GetBucketReplicationRules", bucketPerm(policy.ActionGetReplicationConfiguration), (*Server).listBucketRules},
+	{http.MethodPost, "/buckets/:name/replication", "CreateReplicationRule", needParam(policy.AdminUpdateBucket, "bucket/", "name"), (*Server).createRule},
+	{http.MethodGet, "/buckets/:name/replication/:id", "GetReplicationRule", bucketPerm(policy.ActionGetReplicationConfiguration), (*Server).getRule},
+	{http.MethodPut, "/buckets/:name/replication/:id", "UpdateReplicationRule", needParam(policy.AdminUpdateBucket, "bucket/", "name"), (*Server).updateRule},
+	{http.MethodDelete, "/buckets/:name/replication/:id", "DeleteReplicationRule", needParam(policy.AdminUpdateBucket, "bucket/", "name"), (*Server).deleteRule},
+	{http.MethodPost, "/buckets/:name/replication/:id/pause", "PauseReplicationRule", bucketPerm(policy.ActionPutReplicationConfiguration), (*Server).pauseRule},
+	{http.MethodPost, "/buckets/:name/replication/:id/resume", "ResumeReplicationRule", bucketPerm(policy.ActionPutReplicationConfiguration), (*Server).resumeRule},
 }
 
 // need is a fixed permission.

@@ -18,31 +18,37 @@ type Code string
 // AuthorizationHeaderMalformed, ...) with its S3 status, since the request was signed
 // exactly as for S3.
 const (
-	AccessDenied       Code = "AccessDenied"
-	InvalidRequest     Code = "InvalidRequest"
-	MalformedPolicy    Code = "MalformedPolicy"
-	NoSuchEndpoint     Code = "NoSuchEndpoint"
-	MethodNotAllowed   Code = "MethodNotAllowed"
-	EntityTooLarge     Code = "EntityTooLarge"
-	NoSuchUser         Code = "NoSuchUser"
-	NoSuchAccessKey    Code = "NoSuchAccessKey"
-	NoSuchGroup        Code = "NoSuchGroup"
-	NoSuchPolicy       Code = "NoSuchPolicy"
-	NoSuchNode         Code = "NoSuchNode"
-	NoSuchBucket       Code = "NoSuchBucket"
-	PolicyNotAttached  Code = "PolicyNotAttached"
-	UserAlreadyExists  Code = "UserAlreadyExists"
-	GroupAlreadyExists Code = "GroupAlreadyExists"
-	AccessKeyExists    Code = "AccessKeyExists"
-	GroupNotEmpty      Code = "GroupNotEmpty"
-	PolicyInUse        Code = "PolicyInUse"
-	RootUserKey        Code = "RootUserKey"
-	LayoutConflict     Code = "LayoutConflict"
-	NotImplemented     Code = "NotImplemented"
-	SlowDown           Code = "SlowDown"
-	ServiceUnavailable Code = "ServiceUnavailable"
-	RequestTimeout     Code = "RequestTimeout"
-	InternalError      Code = "InternalError"
+	AccessDenied     Code = "AccessDenied"
+	InvalidRequest   Code = "InvalidRequest"
+	MalformedPolicy  Code = "MalformedPolicy"
+	NoSuchEndpoint   Code = "NoSuchEndpoint"
+	MethodNotAllowed Code = "MethodNotAllowed"
+	EntityTooLarge   Code = "EntityTooLarge"
+	NoSuchUser       Code = "NoSuchUser"
+	NoSuchAccessKey  Code = "NoSuchAccessKey"
+	NoSuchGroup      Code = "NoSuchGroup"
+	NoSuchPolicy     Code = "NoSuchPolicy"
+	NoSuchNode       Code = "NoSuchNode"
+	NoSuchBucket     Code = "NoSuchBucket"
+	// Site sync's codes.
+	NoSuchConnection        Code = "NoSuchConnection"
+	ConnectionAlreadyExists Code = "ConnectionAlreadyExists"
+	ConnectionInUse         Code = "ConnectionInUse"
+	NoSuchReplicationRule   Code = "NoSuchReplicationRule"
+	ReplicationRuleExists   Code = "ReplicationRuleAlreadyExists"
+	PolicyNotAttached       Code = "PolicyNotAttached"
+	UserAlreadyExists       Code = "UserAlreadyExists"
+	GroupAlreadyExists      Code = "GroupAlreadyExists"
+	AccessKeyExists         Code = "AccessKeyExists"
+	GroupNotEmpty           Code = "GroupNotEmpty"
+	PolicyInUse             Code = "PolicyInUse"
+	RootUserKey             Code = "RootUserKey"
+	LayoutConflict          Code = "LayoutConflict"
+	NotImplemented          Code = "NotImplemented"
+	SlowDown                Code = "SlowDown"
+	ServiceUnavailable      Code = "ServiceUnavailable"
+	RequestTimeout          Code = "RequestTimeout"
+	InternalError           Code = "InternalError"
 )
 
 // table gives each code its HTTP status and default message.
@@ -50,31 +56,36 @@ var table = map[Code]struct {
 	status  int
 	message string
 }{
-	AccessDenied:       {http.StatusForbidden, "Access Denied"},
-	InvalidRequest:     {http.StatusBadRequest, "The request is not valid."},
-	MalformedPolicy:    {http.StatusBadRequest, "The policy document is not valid."},
-	NoSuchEndpoint:     {http.StatusNotFound, "The admin API has no such endpoint."},
-	MethodNotAllowed:   {http.StatusMethodNotAllowed, "The method is not allowed on this endpoint."},
-	EntityTooLarge:     {http.StatusRequestEntityTooLarge, "The request body is too large."},
-	NoSuchUser:         {http.StatusNotFound, "The user does not exist."},
-	NoSuchAccessKey:    {http.StatusNotFound, "The access key does not exist."},
-	NoSuchGroup:        {http.StatusNotFound, "The group does not exist."},
-	NoSuchPolicy:       {http.StatusNotFound, "The policy does not exist."},
-	NoSuchNode:         {http.StatusNotFound, "The node does not exist."},
-	NoSuchBucket:       {http.StatusNotFound, "The bucket does not exist."},
-	PolicyNotAttached:  {http.StatusNotFound, "The policy is not attached there."},
-	UserAlreadyExists:  {http.StatusConflict, "A user with that name already exists."},
-	GroupAlreadyExists: {http.StatusConflict, "A group with that name already exists."},
-	AccessKeyExists:    {http.StatusConflict, "The access key id is taken."},
-	GroupNotEmpty:      {http.StatusConflict, "The group has members; remove them first."},
-	PolicyInUse:        {http.StatusConflict, "The policy is attached to users or groups; detach it first."},
-	RootUserKey:        {http.StatusBadRequest, "The root user's key is set by CAIRN_ROOT_ACCESS_KEY and CAIRN_ROOT_SECRET_KEY, not through the admin API."},
-	LayoutConflict:     {http.StatusConflict, "The layout changed meanwhile; read it again and retry."},
-	NotImplemented:     {http.StatusNotImplemented, "This node does not implement the operation yet."},
-	SlowDown:           {http.StatusServiceUnavailable, "Please reduce your request rate."},
-	ServiceUnavailable: {http.StatusServiceUnavailable, "The cluster has no Raft leader right now; retry."},
-	RequestTimeout:     {http.StatusRequestTimeout, "The request did not finish in time."},
-	InternalError:      {http.StatusInternalServerError, "We encountered an internal error. Please try again."},
+	AccessDenied:            {http.StatusForbidden, "Access Denied"},
+	InvalidRequest:          {http.StatusBadRequest, "The request is not valid."},
+	MalformedPolicy:         {http.StatusBadRequest, "The policy document is not valid."},
+	NoSuchEndpoint:          {http.StatusNotFound, "The admin API has no such endpoint."},
+	MethodNotAllowed:        {http.StatusMethodNotAllowed, "The method is not allowed on this endpoint."},
+	EntityTooLarge:          {http.StatusRequestEntityTooLarge, "The request body is too large."},
+	NoSuchUser:              {http.StatusNotFound, "The user does not exist."},
+	NoSuchAccessKey:         {http.StatusNotFound, "The access key does not exist."},
+	NoSuchGroup:             {http.StatusNotFound, "The group does not exist."},
+	NoSuchPolicy:            {http.StatusNotFound, "The policy does not exist."},
+	NoSuchNode:              {http.StatusNotFound, "The node does not exist."},
+	NoSuchBucket:            {http.StatusNotFound, "The bucket does not exist."},
+	NoSuchConnection:        {http.StatusNotFound, "The connection does not exist."},
+	ConnectionAlreadyExists: {http.StatusConflict, "A connection with that name already exists."},
+	ConnectionInUse:         {http.StatusConflict, "A replication rule uses the connection; delete the rule first."},
+	NoSuchReplicationRule:   {http.StatusNotFound, "The bucket has no replication rule with that id."},
+	ReplicationRuleExists:   {http.StatusConflict, "The bucket has a replication rule with that id already."},
+	PolicyNotAttached:       {http.StatusNotFound, "The policy is not attached there."},
+	UserAlreadyExists:       {http.StatusConflict, "A user with that name already exists."},
+	GroupAlreadyExists:      {http.StatusConflict, "A group with that name already exists."},
+	AccessKeyExists:         {http.StatusConflict, "The access key id is taken."},
+	GroupNotEmpty:           {http.StatusConflict, "The group has members; remove them first."},
+	PolicyInUse:             {http.StatusConflict, "The policy is attached to users or groups; detach it first."},
+	RootUserKey:             {http.StatusBadRequest, "The root user's key is set by CAIRN_ROOT_ACCESS_KEY and CAIRN_ROOT_SECRET_KEY, not through the admin API."},
+	LayoutConflict:          {http.StatusConflict, "The layout changed meanwhile; read it again and retry."},
+	NotImplemented:          {http.StatusNotImplemented, "This node does not implement the operation yet."},
+	SlowDown:                {http.StatusServiceUnavailable, "Please reduce your request rate."},
+	ServiceUnavailable:      {http.StatusServiceUnavailable, "The cluster has no Raft leader right now; retry."},
+	RequestTimeout:          {http.StatusRequestTimeout, "The request did not finish in time."},
+	InternalError:           {http.StatusInternalServerError, "We encountered an internal error. Please try again."},
 }
 
 // Error is an admin API error: the body {"code", "message", "requestId"} and a status.
@@ -127,6 +138,13 @@ var metaErrors = []struct {
 	{meta.ErrMalformedPolicy, MalformedPolicy},
 	{meta.ErrRootKey, RootUserKey},
 	{meta.ErrStaleLayout, LayoutConflict},
+	{meta.ErrNoSuchConnection, NoSuchConnection},
+	{meta.ErrConnectionExists, ConnectionAlreadyExists},
+	{meta.ErrConnectionInUse, ConnectionInUse},
+	{meta.ErrNoSuchReplicationRule, NoSuchReplicationRule},
+	{meta.ErrReplicationRuleExists, ReplicationRuleExists},
+	{meta.ErrInvalidTag, InvalidRequest},
+	{meta.ErrNotImplemented, NotImplemented},
 	{meta.ErrInvalid, InvalidRequest},
 	{meta.ErrNotReady, ServiceUnavailable},
 }

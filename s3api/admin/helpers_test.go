@@ -89,7 +89,7 @@ func (e *env) raw(method, path, body string, sign bool, payloadHash string) (int
 		req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 		ak, sk := e.node.RootCredentials()
 		err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).
-			SignHTTP(e.ctx, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, payloadHash, "s3", "us-east-1", time.Now())
+			SignHTTP(e.ctx, aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, payloadHash, admin.Service, "us-east-1", time.Now())
 		require.NoError(e.t, err)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -16,7 +16,7 @@ func (s *Server) listKeys(cl *call) error {
 	}
 	out := List[AccessKey]{Items: make([]AccessKey, 0, len(keys))}
 	for _, k := range keys {
-		out.Items = append(out.Items, AccessKey{AccessKeyID: k.ID, User: k.User, CreatedAt: k.CreatedAt})
+		out.Items = append(out.Items, AccessKey{AccessKeyID: k.ID, User: k.User, CreatedAt: k.CreatedAt, Expiry: k.Expiry})
 	}
 	return cl.ok(http.StatusOK, out)
 }

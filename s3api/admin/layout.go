@@ -22,8 +22,9 @@ func (s *Server) getLayout(cl *call) error {
 }
 
 // updateLayout changes the replication factor. Zones and capacities are each node's
-// own configuration (--zone, --capacity), carried by gossip: the leader keeps the
-// layout in step with them, so they are not set here.
+// own configuration (--zone, --capacity), carried by gossip, or an override set with
+// PUT /nodes/{id} (setNodeOverride): the leader keeps the layout in step with them,
+// so they are not set here.
 func (s *Server) updateLayout(cl *call) error {
 	var in LayoutChange
 	if err := cl.decode(&in); err != nil {
@@ -47,7 +48,7 @@ func (s *Server) updateLayout(cl *call) error {
 		if err := s.deps.Meta.SetLayout(cl.Request().Context(), next); err != nil {
 			return err
 		}
-		s.log.Info("layout changed through the admin API", "version", next.Version, "replication", next.Replication, "user", cl.principal.User)
+		s.log.Info("layout changed through the admin API", "version", next.Version, "replication", next.Replication, "user", cl.principal().User)
 	}
 	cur, syncing, err := s.layouts()
 	if err != nil {

@@ -17,21 +17,23 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cairnstore/cairn/s3api/lockout"
-	"github.com/cairnstore/cairn/s3api/sigv4"
+	"github.com/cairnstore/cairn/s3api/gate"
 )
 
 // Prefix is the path every admin API endpoint starts with.
 const Prefix = "/admin/v1"
 
+// Service is the service name in the credential scope of every admin API signature
+// ("cairn-admin"). A request signed for the S3 API (service "s3") is refused here.
+const Service = gate.AdminService
+
 // Server is the admin API of one node.
 type Server struct {
-	cfg      Config
-	deps     Deps
-	log      *slog.Logger
-	verifier *sigv4.Verifier
-	guard    *lockout.Limiter
-	echo     *echo.Echo
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	gate *gate.Gate
+	echo *echo.Echo
 }
 
 // New returns the admin API over deps. deps.Meta is required.
@@ -43,18 +45,29 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Meta == nil {
 		return nil, errors.New("admin: Deps.Meta is required")
 	}
+	g, err := gate.New(gate.Config{
+		API:              cfg.API,
+		Service:          gate.AdminService,
+		Region:           cfg.Region,
+		RegionStrict:     cfg.RegionStrict,
+		RequireSignature: true,
+		DisableV2:        true,
+		SignedBodies:     true,
+		TrustedProxies:   cfg.TrustedProxies,
+		Lockout:          cfg.Lockout,
+		Limiter:          cfg.Limiter,
+		AuditLog:         cfg.AuditLog,
+		Now:              cfg.Now,
+		Logger:           cfg.Logger,
+	}, deps.Meta)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:  cfg,
 		deps: deps,
 		log:  cfg.Logger.With("component", "admin"),
-		verifier: &sigv4.Verifier{
-			Credentials: secrets{deps.Meta},
-			Region:      cfg.Region,
-			Service:     "s3",
-			MaxSkew:     15 * time.Minute,
-			Now:         cfg.Now,
-		},
-		guard: lockout.New(cfg.Lockout, cfg.Now),
+		gate: g,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

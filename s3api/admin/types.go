@@ -3,6 +3,8 @@ package admin
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/cairnstore/cairn/blob"
 )
 
 // The JSON bodies of the admin API, shared by the server, the client package and the
@@ -68,9 +70,14 @@ type Node struct {
 	RPCAddr    string `json:"rpcAddr,omitempty"`
 	RaftAddr   string `json:"raftAddr,omitempty"`
 	GossipAddr string `json:"gossipAddr,omitempty"`
-	Zone       string `json:"zone,omitempty"`
-	// Capacity is the node's relative weight in the layout.
+	// Zone and Capacity (the node's relative weight in the layout) are the values in
+	// effect: an administrator's override (Override) wins over the node's own
+	// --zone and --capacity.
+	Zone     string `json:"zone,omitempty"`
 	Capacity uint64 `json:"capacity"`
+	// Override is the zone and capacity override set with PUT /nodes/{id}; nil when
+	// there is none.
+	Override *NodeOverride `json:"override,omitempty"`
 	// Gossip is the node's liveness: "alive", "suspect", "dead", "left" or "unknown".
 	Gossip string `json:"gossip"`
 	// Raft is "leader", "voter", "nonvoter" or "none".
@@ -91,9 +98,17 @@ type Node struct {
 	Stats *NodeStats `json:"stats,omitempty"`
 }
 
-// NodeStats are one node's storage figures, measured when asked. A count of -1
-// means unknown.
+// NodeStats are one node's storage figures. A count of -1 means unknown.
 type NodeStats struct {
+	// DataBytes is what Cairn itself stores on the node: its block files and its
+	// version index (BlockBytes + IndexBytes), counted by the object layer at most a
+	// minute ago, like Objects and Blocks.
+	DataBytes  int64 `json:"dataBytes"`
+	BlockBytes int64 `json:"blockBytes"`
+	IndexBytes int64 `json:"indexBytes"`
+	// DiskTotalBytes, DiskUsedBytes and DiskFreeBytes describe the whole file system
+	// that holds the data directory, measured when asked: used counts Cairn and
+	// anything else on it; free is what is left for Cairn to grow into.
 	DiskTotalBytes uint64 `json:"diskTotalBytes"`
 	DiskUsedBytes  uint64 `json:"diskUsedBytes"`
 	DiskFreeBytes  uint64 `json:"diskFreeBytes"`
@@ -132,6 +147,19 @@ type RepairStatus struct {
 	BlocksPulled     uint64 `json:"blocksPulled"`
 	BlocksPushed     uint64 `json:"blocksPushed"`
 	BlocksHandedOff  uint64 `json:"blocksHandedOff"`
+}
+
+// NodeOverride is the body of PUT /admin/v1/nodes/{id}: a node's capacity and zone
+// override, which wins over its --capacity and --zone flags until cleared. A field
+// that is null or absent clears that part of the override.
+type NodeOverride struct {
+	// Capacity is the node's weight in the layout, at least 1.
+	Capacity *uint64 `json:"capacity,omitempty"`
+	// Zone is the node's zone ("" is no zone).
+	Zone *string `json:"zone,omitempty"`
+	// Version, when set, must be the current layout version (LayoutConflict
+	// otherwise), as in LayoutChange.
+	Version uint64 `json:"version,omitempty"`
 }
 
 // RemoveNodeResult is the answer to DELETE /admin/v1/nodes/{id}.
@@ -271,6 +299,9 @@ type AccessKey struct {
 	SecretKey   string    `json:"secretKey,omitempty"`
 	User        string    `json:"user"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// Expiry is when the key stops working, for the keys that have one (the
+	// console's single sign-on session keys); absent: never.
+	Expiry *time.Time `json:"expiry,omitempty"`
 	// Replaces is, after a rotation, the id of the key that stopped working.
 	Replaces string `json:"replaces,omitempty"`
 }
@@ -311,6 +342,45 @@ type Bucket struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// HasPolicy reports that the bucket has a bucket policy (GET of one bucket only).
 	HasPolicy *bool `json:"hasPolicy,omitempty"`
+	// Quota is the bucket's quota (GET of one bucket only); absent when it has none.
+	Quota *BucketQuota `json:"quota,omitempty"`
+}
+
+// BucketStatsReport is the answer of the usage endpoints.
+type BucketStatsReport struct {
+	Items []BucketStats `json:"items"`
+	// NodesAsked and NodesAnswered are the live nodes asked for their figures and
+	// those that answered. With every owner of a partition silent its objects are
+	// missing from Usage, and a silent node's requests from Traffic; with all nodes
+	// answering the figures are complete.
+	NodesAsked    int `json:"nodesAsked"`
+	NodesAnswered int `json:"nodesAnswered"`
+}
+
+// BucketStats is one bucket's usage and requests.
+type BucketStats struct {
+	Name    string        `json:"name"`
+	Usage   BucketUsage   `json:"usage"`
+	Traffic BucketTraffic `json:"traffic"`
+}
+
+// BucketUsage is what a bucket holds, cluster-wide, each object counted once
+// (whatever the replication factor), as the nodes counted it at most
+// --usage-max-age ago: objects and bytes as a listing shows them, every version that
+// holds data and their bytes, and delete markers (see blob.BucketUsage).
+type BucketUsage = blob.BucketUsage
+
+// BucketTraffic is a bucket's S3 requests, summed over the nodes that answered, since
+// each started (counters restart at 0 with a node).
+type BucketTraffic struct {
+	// Requests by operation class: read (GetObject, HeadObject), write (puts, copies,
+	// multipart, deletes), list, other (bucket configuration, tags, ACLs).
+	Requests map[string]int64 `json:"requests"`
+	// Errors are the requests answered with an error (4xx or 5xx).
+	Errors int64 `json:"errors"`
+	// BytesIn and BytesOut are request and response body bytes.
+	BytesIn  int64 `json:"bytesIn"`
+	BytesOut int64 `json:"bytesOut"`
 }
 
 // List is the envelope of every list answer, so that fields can be added later.

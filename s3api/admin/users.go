@@ -118,7 +118,7 @@ func (s *Server) userOf(u meta.User) User {
 
 // whoami tells the caller who signed the request; any authenticated caller may ask.
 func (s *Server) whoami(cl *call) error {
-	p := cl.principal
+	p := cl.principal()
 	return cl.ok(http.StatusOK, Identity{
 		User: p.User, AccessKeyID: p.AccessKeyID, Root: p.IsRoot,
 		Groups: nonNil(p.Groups), Policies: nonNil(p.PolicyNames),

@@ -44,7 +44,7 @@ type Record struct {
 	Time time.Time `json:"time"`
 	// RequestID is the request's id, as in the x-amz-request-id response header.
 	RequestID string `json:"requestId"`
-	// API is "s3", "admin" or "management".
+	// API is "s3", "admin", "console" or "management".
 	API string `json:"api"`
 	// Action is the operation, e.g. "GetObject", or "" if the request could not be
 	// resolved into one.
@@ -88,7 +88,13 @@ type Logger struct {
 	w      io.Writer
 	closer io.Closer // nil for stdout and for New's writer
 	failed bool      // a write failed; logged once until a write succeeds
+	recent []Record  // the last RecentRecords records, a ring; next is the oldest
+	next   int
 }
+
+// RecentRecords is how many of the latest records a Logger keeps in memory for
+// Recent (the admin API's GET /audit and the console's audit view): about 0.5 MiB.
+const RecentRecords = 1000
 
 // Open opens the audit log at path: "-" is standard output; anything else is a file,
 // created with mode 0600 if needed and opened for appending, so that several
@@ -136,6 +142,7 @@ func (l *Logger) Log(r Record) {
 	line := Encode(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.remember(truncated(r))
 	if _, err := l.w.Write(line); err != nil {
 		if !l.failed {
 			l.log.Error("writing the audit log failed; records are being lost", "error", err)
@@ -144,6 +151,36 @@ func (l *Logger) Log(r Record) {
 		return
 	}
 	l.failed = false
+}
+
+// remember keeps r among the recent records; the caller holds mu.
+func (l *Logger) remember(r Record) {
+	if len(l.recent) < RecentRecords {
+		l.recent = append(l.recent, r)
+		return
+	}
+	l.recent[l.next] = r
+	l.next = (l.next + 1) % RecentRecords
+}
+
+// Recent returns up to limit of the latest records that match keep (nil: all),
+// newest first. Nothing for a nil Logger.
+func (l *Logger) Recent(keep func(Record) bool, limit int) []Record {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Record
+	n := len(l.recent)
+	for i := 0; i < n && len(out) < limit; i++ {
+		// Newest first: the one before next, backwards around the ring.
+		r := l.recent[(l.next-1-i+2*n)%n]
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Close closes the log file (not standard output, nor New's writer). Records logged
@@ -160,9 +197,7 @@ func (l *Logger) Close() error {
 // Encode returns the line of a record: its JSON, escaped as the package describes,
 // and a newline.
 func Encode(r Record) []byte {
-	for _, f := range []*string{&r.RequestID, &r.API, &r.Action, &r.Bucket, &r.Key, &r.User, &r.AccessKey, &r.Result, &r.ErrorCode, &r.ClientIP, &r.UserAgent, &r.Node} {
-		*f = truncate(*f, MaxFieldLength)
-	}
+	r = truncated(r)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -171,6 +206,14 @@ func Encode(r Record) []byte {
 		panic(fmt.Sprintf("audit: encode a record: %v", err))
 	}
 	return escapeControls(buf.Bytes())
+}
+
+// truncated returns r with each string field cut to MaxFieldLength.
+func truncated(r Record) Record {
+	for _, f := range []*string{&r.RequestID, &r.API, &r.Action, &r.Bucket, &r.Key, &r.User, &r.AccessKey, &r.Result, &r.ErrorCode, &r.ClientIP, &r.UserAgent, &r.Node} {
+		*f = truncate(*f, MaxFieldLength)
+	}
+	return r
 }
 
 // escapeControls rewrites, as \uXXXX escapes, the characters that encoding/json

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -175,4 +176,26 @@ func TestSecureTransport(t *testing.T) {
 	require.False(t, SecureTransport(r, 1), "the nearest proxy's word counts")
 	r.TLS = &tls.ConnectionState{}
 	require.True(t, SecureTransport(r, 0))
+}
+
+// TestRecent: the logger keeps the latest RecentRecords records, newest first,
+// filtered, with fields cut as in the log.
+func TestRecent(t *testing.T) {
+	l := New(io.Discard, "n1", nil)
+	for i := 0; i < RecentRecords+5; i++ {
+		l.Log(Record{Action: fmt.Sprint("A", i), Key: strings.Repeat("k", MaxFieldLength+10)})
+	}
+	got := l.Recent(nil, 3)
+	require.Len(t, got, 3)
+	require.Equal(t, fmt.Sprint("A", RecentRecords+4), got[0].Action)
+	require.Equal(t, fmt.Sprint("A", RecentRecords+2), got[2].Action)
+	require.LessOrEqual(t, len(got[0].Key), MaxFieldLength)
+	require.Equal(t, "n1", got[0].Node)
+	all := l.Recent(nil, 10*RecentRecords)
+	require.Len(t, all, RecentRecords)
+	require.Equal(t, "A5", all[len(all)-1].Action, "the oldest kept")
+	even := l.Recent(func(r Record) bool { return strings.HasSuffix(r.Action, "0") }, 2)
+	require.Equal(t, []string{fmt.Sprint("A", RecentRecords), fmt.Sprint("A", RecentRecords-10)}, []string{even[0].Action, even[1].Action})
+	var nilLogger *Logger
+	require.Nil(t, nilLogger.Recent(nil, 1))
 }

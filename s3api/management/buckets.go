@@ -34,14 +34,15 @@ func (s *Server) createBucket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if req.Lifecycle != "" {
-		return errorf(NotImplemented, "Lifecycle presets are not implemented by Cairn yet; create the bucket without \"Lifecycle\".")
+	lc, err := lifecyclePreset(req.Lifecycle)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	if err := s.ensureAbsent(ctx, name); err != nil {
 		return err
 	}
-	out, err := s.makeBucket(ctx, name, tags)
+	out, err := s.makeBucket(ctx, name, tags, lc)
 	if err != nil {
 		return err
 	}
@@ -75,9 +76,9 @@ func (s *Server) ensureAbsent(ctx context.Context, bucket string) error {
 	return nil
 }
 
-// makeBucket creates the bucket, its policy, its group and its tags, undoing the
-// steps done if a later one fails.
-func (s *Server) makeBucket(ctx context.Context, name string, tags map[string]string) (out CreateBucketResponse, err error) {
+// makeBucket creates the bucket, its policy, its group, its tags and its lifecycle
+// configuration (nil: none), undoing the steps done if a later one fails.
+func (s *Server) makeBucket(ctx context.Context, name string, tags map[string]string, lc *meta.LifecycleConfig) (out CreateBucketResponse, err error) {
 	var u undo
 	defer func() {
 		if err != nil {
@@ -108,6 +109,12 @@ func (s *Server) makeBucket(ctx context.Context, name string, tags map[string]st
 	if len(tags) > 0 {
 		// Undone with the bucket: its tags go with it.
 		if err = s.meta.PutBucketTags(ctx, name, tags); err != nil {
+			return out, err
+		}
+	}
+	if lc != nil {
+		// Undone with the bucket, like its tags.
+		if err = s.meta.PutBucketLifecycle(ctx, name, lc); err != nil {
 			return out, err
 		}
 	}

@@ -16,6 +16,9 @@ type Metadata interface {
 	// empty map removes them. Tags that break the rules: meta.ErrInvalidTag.
 	PutBucketTags(ctx context.Context, bucket string, tags map[string]string) error
 
+	// PutBucketLifecycle sets a bucket's lifecycle configuration (a preset's).
+	PutBucketLifecycle(ctx context.Context, bucket string, cfg *meta.LifecycleConfig) error
+
 	CreateBucket(ctx context.Context, b meta.Bucket) error
 	DeleteBucket(ctx context.Context, name string) error
 	Bucket(ctx context.Context, name string) (meta.Bucket, error)

@@ -332,3 +332,18 @@ func (o *fakeObjects) BucketEmpty(_ context.Context, bucket string) (bool, error
 }
 
 func (o *fakeObjects) DropBucket(context.Context, string) error { return nil }
+
+func (f *fakeMeta) PutBucketLifecycle(_ context.Context, bucket string, cfg *meta.LifecycleConfig) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check("PutBucketLifecycle"); err != nil {
+		return err
+	}
+	b, ok := f.buckets[bucket]
+	if !ok {
+		return meta.ErrNoSuchBucket
+	}
+	b.Lifecycle = cfg.Clone()
+	f.buckets[bucket] = b
+	return nil
+}

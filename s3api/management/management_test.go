@@ -147,19 +147,21 @@ func TestAnotherAccountIsNotFound(t *testing.T) {
 func TestMalformedRequestsAreRefused(t *testing.T) {
 	h := newFakeHarness(t)
 	for name, body := range map[string]string{
-		"empty":          ``,
-		"not JSON":       `{"BucketInput":`,
-		"two values":     `{"BucketInput":{"Bucket":"photos"}} {}`,
-		"unknown field":  `{"BucketInput":{"Bucket":"photos"},"Colour":"red"}`,
-		"bad name":       `{"BucketInput":{"Bucket":"Photos_2024"}}`,
-		"no name":        `{"Tags":[]}`,
-		"public ACL":     `{"BucketInput":{"Bucket":"photos","ACL":"public-read"}}`,
-		"other region":   `{"BucketInput":{"Bucket":"photos","CreateBucketConfiguration":{"LocationConstraint":"eu-west-1"}}}`,
-		"empty tag key":  `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"","Value":"x"}]}`,
-		"dup tag":        `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"x"},{"Key":"a","Value":"y"}]}`,
-		"reserved tag":   `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"aws:x","Value":"x"}]}`,
-		"long tag value": `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"` + strings.Repeat("v", 257) + `"}]}`,
-		"tags not list":  `{"BucketInput":{"Bucket":"photos"},"Tags":{"a":"b"}}`,
+		"empty":                            ``,
+		"not JSON":                         `{"BucketInput":`,
+		"two values":                       `{"BucketInput":{"Bucket":"photos"}} {}`,
+		"unknown field":                    `{"BucketInput":{"Bucket":"photos"},"Colour":"red"}`,
+		"bad name":                         `{"BucketInput":{"Bucket":"Photos_2024"}}`,
+		"no name":                          `{"Tags":[]}`,
+		"public ACL":                       `{"BucketInput":{"Bucket":"photos","ACL":"public-read"}}`,
+		"other region":                     `{"BucketInput":{"Bucket":"photos","CreateBucketConfiguration":{"LocationConstraint":"eu-west-1"}}}`,
+		"empty tag key":                    `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"","Value":"x"}]}`,
+		"dup tag":                          `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"x"},{"Key":"a","Value":"y"}]}`,
+		"reserved tag":                     `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"aws:x","Value":"x"}]}`,
+		"long tag value":                   `{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"` + strings.Repeat("v", 257) + `"}]}`,
+		"tags not list":                    `{"BucketInput":{"Bucket":"photos"},"Tags":{"a":"b"}}`,
+		"duplicate key":                    `{"BucketInput":{"Bucket":"photos","Bucket":"other"}}`,
+		"duplicate keys differing in case": `{"BucketInput":{"Bucket":"photos","bucket":"other"}}`,
 	} {
 		status, _, resp := h.do(http.MethodPost, "/v1/s3/cairn/buckets", body)
 		require.Equal(t, http.StatusBadRequest, status, name)
@@ -227,14 +229,29 @@ func TestFailedCreateLeavesNothingBehind(t *testing.T) {
 	require.Equal(t, InternalError, errorCode(t, body))
 }
 
-func TestLifecyclePresetsAreNotImplemented(t *testing.T) {
+func TestLifecyclePresets(t *testing.T) {
 	h := newFakeHarness(t)
 	status, _, body := h.do(http.MethodPost, "/v1/s3/cairn/buckets",
 		`{"BucketInput":{"Bucket":"photos"},"Tags":[{"Key":"a","Value":"b"}],"Lifecycle":"deep-archive"}`)
-	require.Equal(t, http.StatusNotImplemented, status)
-	require.Equal(t, NotImplemented, errorCode(t, body))
+	require.Equal(t, http.StatusBadRequest, status, "a storage-class transition has no meaning in Cairn")
+	require.Equal(t, BadRequest, errorCode(t, body))
+	require.Contains(t, body, "expire-noncurrent-30d")
 	require.Empty(t, h.meta.buckets)
 	require.Empty(t, h.meta.tags)
+
+	status, _, body = h.do(http.MethodPost, "/v1/s3/cairn/buckets",
+		`{"BucketInput":{"Bucket":"photos"},"Lifecycle":"expire-90d"}`)
+	require.Equal(t, http.StatusAccepted, status, body)
+	lc := h.meta.buckets["photos"].Lifecycle
+	require.NotNil(t, lc)
+	require.Equal(t, 90, lc.Rules[0].ExpirationDays)
+	require.Equal(t, 7, lc.Rules[0].AbortDays)
+
+	h.meta.fail["PutBucketLifecycle"] = true
+	status, _, _ = h.do(http.MethodPost, "/v1/s3/cairn/buckets",
+		`{"BucketInput":{"Bucket":"logs"},"Lifecycle":"abort-incomplete-uploads"}`)
+	require.Equal(t, http.StatusInternalServerError, status)
+	require.NotContains(t, h.meta.buckets, "logs", "the bucket is undone when its preset cannot be set")
 }
 
 func TestBucketTags(t *testing.T) {

@@ -2,7 +2,6 @@ package management
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,14 +9,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cairnstore/cairn/s3api/gate"
 )
 
 // maxBody bounds a request body, in bytes: the largest valid body (50 tags) is a few
 // KiB.
 const maxBody = 64 << 10
 
-// bind decodes the JSON body into v: one JSON value, no unknown field (a misspelt
-// field is an error, not silently ignored), at most maxBody bytes.
+// bind decodes the JSON body into v with gate.DecodeJSON: one JSON value, no unknown
+// field (a misspelt field is an error, not silently ignored), no key twice, at most
+// maxBody bytes. The management API authenticates with a token, not a signature, so
+// there is no signed hash to check the body against.
 func bind(c echo.Context, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxBody))
 	var tooLarge *http.MaxBytesError
@@ -29,13 +32,8 @@ func bind(c echo.Context, v any) error {
 	case len(bytes.TrimSpace(body)) == 0:
 		return errorf(BadRequest, "A JSON request body is required.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := gate.DecodeJSON(body, v); err != nil {
 		return errorf(BadRequest, "The request body is not valid JSON for this call: %v.", err)
-	}
-	if dec.More() {
-		return errorf(BadRequest, "The request body holds more than one JSON value.")
 	}
 	return nil
 }

@@ -26,7 +26,8 @@ type BucketInput struct {
 type CreateBucketRequest struct {
 	BucketInput BucketInput
 	Tags        []Tag
-	// Lifecycle names a lifecycle preset. Cairn has none yet: any value gets 501.
+	// Lifecycle names a lifecycle preset (presets.go, docs/management-api.md); ""
+	// for none. An unknown one is 400.
 	Lifecycle string
 }
 

@@ -7,7 +7,6 @@ package metrics
 
 import (
 	"log/slog"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,7 +16,7 @@ import (
 const namespace = "cairn"
 
 // Config says where the scrape-time gauges read from. Every source is optional: a nil
-// source (or an empty directory) leaves its metrics out.
+// source leaves its metrics out.
 type Config struct {
 	// Raft reports Raft's state, term and indexes; *meta.Meta implements it.
 	Raft RaftSource
@@ -27,16 +26,27 @@ type Config struct {
 	// Repair reports anti-entropy's backlog and progress; cmd/node adapts the object
 	// layer's sync status.
 	Repair RepairSource
-	// DataDir is the node's data directory; the disk gauges describe the file system
-	// that holds it (statfs).
-	DataDir string
-	// BlockDir is the block store's directory (the one holding blocks/ab/cd/<hex>);
-	// the block gauges count its files.
-	BlockDir string
-	// BlockScanInterval is the longest the block gauges may lag: counting walks every
-	// block file, so a scrape reuses a count younger than this. Default 1 minute.
-	// Shorter is fresher and costs a walk per interval.
-	BlockScanInterval time.Duration
+	// Usage reports the block files and the file system of the data directory, for
+	// the block and disk gauges; *blob.Store implements it.
+	Usage UsageSource
+	// Maintenance reports the garbage collector's and integrity scanner's work;
+	// cmd/node adapts the object layer's results.
+	Maintenance MaintenanceSource
+	// Lifecycle reports the lifecycle engine's work; cmd/node adapts its status.
+	Lifecycle LifecycleSource
+	// BucketUsage reports the buckets' usage cluster-wide, for the per-bucket usage
+	// gauges; cmd/node supplies it. Optional.
+	BucketUsage BucketUsageSource
+	// BucketLabels is how many buckets get their own label in the per-bucket series
+	// (cairn_bucket_*), besides LabelBuckets: the busiest by requests for the request
+	// counters, the largest for the usage gauges; the rest are summed under
+	// bucket="_other". It bounds the series whatever the number of buckets. 0 gives
+	// every bucket's figures to "_other" only.
+	BucketLabels int
+	// LabelBuckets are buckets that always get their own label.
+	LabelBuckets []string
+	// SiteSync reports site sync's delivery (optional).
+	SiteSync SiteSyncSource
 	// Logger receives the failures of scrape-time reads (component "metrics").
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -44,8 +54,10 @@ type Config struct {
 
 // Metrics is one node's registry and the S3 request metrics that feed it.
 type Metrics struct {
-	reg *prometheus.Registry
-	s3  *s3Metrics
+	reg     *prometheus.Registry
+	s3      *s3Metrics
+	s3reg   *prometheus.Registry // the S3 request metrics alone
+	buckets *bucketTraffic
 }
 
 // New makes a registry holding the S3 request metrics, the scrape-time gauges of
@@ -54,16 +66,15 @@ func New(cfg Config) *Metrics {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.BlockScanInterval <= 0 {
-		cfg.BlockScanInterval = time.Minute
-	}
 	log := cfg.Logger.With("component", "metrics")
 	reg := prometheus.NewRegistry()
-	m := &Metrics{reg: reg, s3: newS3Metrics()}
+	m := &Metrics{reg: reg, s3: newS3Metrics(), s3reg: prometheus.NewRegistry(), buckets: newBucketTraffic(cfg.BucketLabels, cfg.LabelBuckets)}
+	m.s3reg.MustRegister(m.s3)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.s3,
+		&bucketCollector{traffic: m.buckets, usage: cfg.BucketUsage, log: log},
 	)
 	if cfg.Raft != nil {
 		reg.MustRegister(&raftCollector{src: cfg.Raft})
@@ -74,14 +85,24 @@ func New(cfg Config) *Metrics {
 	if cfg.Repair != nil {
 		reg.MustRegister(&repairCollector{src: cfg.Repair})
 	}
-	if cfg.DataDir != "" {
-		reg.MustRegister(&diskCollector{dir: cfg.DataDir, log: log})
+	if cfg.Usage != nil {
+		reg.MustRegister(&usageCollector{src: cfg.Usage, log: log})
 	}
-	if cfg.BlockDir != "" {
-		reg.MustRegister(&blockCollector{dir: cfg.BlockDir, maxAge: cfg.BlockScanInterval, log: log})
+	if cfg.SiteSync != nil {
+		reg.MustRegister(&siteSyncCollector{src: cfg.SiteSync})
+	}
+	if cfg.Maintenance != nil {
+		reg.MustRegister(&maintenanceCollector{src: cfg.Maintenance})
+	}
+	if cfg.Lifecycle != nil {
+		reg.MustRegister(&lifecycleCollector{src: cfg.Lifecycle})
 	}
 	return m
 }
+
+// BucketTraffic returns this node's request counters of every bucket it tracks
+// (MaxTrackedBuckets at most), exact, since it started.
+func (m *Metrics) BucketTraffic() map[string]BucketTraffic { return m.buckets.snapshot() }
 
 // Registerer is where other surfaces of the node (the management API) register
 // their own metrics.
@@ -89,3 +110,8 @@ func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
 
 // Gatherer reads the registry, e.g. for tests.
 func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
+
+// S3Gatherer reads the S3 request metrics alone (cairn_s3_*): cheap to gather
+// often, unlike the whole registry, whose usage gauges measure the disk. The
+// console's metrics history samples it.
+func (m *Metrics) S3Gatherer() prometheus.Gatherer { return m.s3reg }

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/blob/block"
 	"github.com/cairnstore/cairn/cluster/layout"
 	"github.com/cairnstore/cairn/meta"
 )
@@ -136,30 +136,29 @@ cairn_repair_running 1
 	require.Zero(t, n, "no source, no gauge")
 }
 
+// TestDiskAndBlockGauges reads a real object store: the block gauges are its counts
+// (one walk a minute, in the object layer), the disk gauges its file system's.
 func TestDiskAndBlockGauges(t *testing.T) {
-	dir := t.TempDir()
-	blocks := filepath.Join(dir, "blob", "blocks", "ab", "cd")
-	require.NoError(t, os.MkdirAll(blocks, 0o755))
-	name := "abcd" + strings.Repeat("0", 60)
-	require.NoError(t, os.WriteFile(filepath.Join(blocks, name), make([]byte, 100), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(blocks, "abcd"+strings.Repeat("1", 60)), make([]byte, 50), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(blocks, "not-a-block"), make([]byte, 7), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(blocks, strings.ToUpper(name)), make([]byte, 7), 0o644))
+	cfg := blob.DefaultConfig()
+	cfg.NodeID, cfg.Dir, cfg.Logger, cfg.BlockSize, cfg.InlineLimit = "n1", t.TempDir(), quiet, 4096, 1024
+	store, err := blob.Open(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	_, err = store.PutObject(t.Context(), blob.PutInput{Bucket: "b", Key: "k", Body: strings.NewReader(strings.Repeat("x", 3*4096))})
+	require.NoError(t, err)
 
-	m := New(Config{DataDir: dir, BlockDir: filepath.Join(dir, "blob"), Logger: quiet})
-	require.Equal(t, 2.0, gauge(t, m, "cairn_blocks", nil))
-	require.Equal(t, 150.0, gauge(t, m, "cairn_block_bytes", nil))
-	// Within the scan interval the count is reused.
-	require.NoError(t, os.Remove(filepath.Join(blocks, name)))
-	require.Equal(t, 2.0, gauge(t, m, "cairn_blocks", nil))
-
+	m := New(Config{Usage: store, Logger: quiet})
+	require.Equal(t, 1.0, gauge(t, m, "cairn_blocks", nil), "identical blocks are stored once")
+	require.Equal(t, float64(4096+block.TrailerSize), gauge(t, m, "cairn_block_bytes", nil), "the block file: its bytes and its checksum trailer")
+	require.Greater(t, gauge(t, m, "cairn_block_scan_timestamp_seconds", nil), 0.0)
 	total := gauge(t, m, "cairn_disk_total_bytes", nil)
 	require.Greater(t, total, 0.0)
 	require.LessOrEqual(t, gauge(t, m, "cairn_disk_free_bytes", nil), total)
 	require.LessOrEqual(t, gauge(t, m, "cairn_disk_used_bytes", nil), total)
 
-	empty := New(Config{BlockDir: filepath.Join(dir, "missing"), Logger: quiet})
-	require.Equal(t, 0.0, gauge(t, empty, "cairn_blocks", nil))
+	n, err := testutil.GatherAndCount(New(Config{Logger: quiet}).Gatherer(), "cairn_blocks")
+	require.NoError(t, err)
+	require.Zero(t, n, "no source, no gauge")
 }
 
 func TestHandlerBearerToken(t *testing.T) {
@@ -217,4 +216,34 @@ func gauge(t *testing.T, m *Metrics, name string, labels map[string]string) floa
 	}
 	t.Fatalf("no gauge %s%v", name, labels)
 	return 0
+}
+
+type fakeMaintenance MaintenanceStatus
+
+func (f fakeMaintenance) MaintenanceStatus() MaintenanceStatus { return MaintenanceStatus(f) }
+
+func TestMaintenanceCounters(t *testing.T) {
+	m := New(Config{Maintenance: fakeMaintenance{
+		GCRuns: 4, GCBlocksRemoved: 300, GCBytesFreed: 300 << 20, GCSweepsSkipped: 1, GCBlocksWaiting: 7,
+		GCLastRun: time.Unix(1700000000, 0), ScrubBlocksChecked: 50, ScrubInlineChecked: 9,
+		ScrubBytesChecked: 50 << 20, ScrubBlocksRepaired: 2, ScrubInlineUnrepaired: 1,
+	}, Logger: quiet})
+	want := `
+# HELP cairn_gc_blocks_reclaimed_total Block files the garbage collector removed since the node started.
+# TYPE cairn_gc_blocks_reclaimed_total counter
+cairn_gc_blocks_reclaimed_total 300
+# HELP cairn_gc_bytes_freed_total Bytes of block files the garbage collector removed since the node started.
+# TYPE cairn_gc_bytes_freed_total counter
+cairn_gc_bytes_freed_total 3.145728e+08
+# HELP cairn_scrub_findings_total Bad copies the integrity scanner found since the node started, by what (blocks, inline records) and outcome (repaired from another owner, unrepaired).
+# TYPE cairn_scrub_findings_total counter
+cairn_scrub_findings_total{outcome="repaired",what="blocks"} 2
+cairn_scrub_findings_total{outcome="repaired",what="inline"} 0
+cairn_scrub_findings_total{outcome="unrepaired",what="blocks"} 0
+cairn_scrub_findings_total{outcome="unrepaired",what="inline"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(m.Gatherer(), strings.NewReader(want),
+		"cairn_gc_blocks_reclaimed_total", "cairn_gc_bytes_freed_total", "cairn_scrub_findings_total"))
+	require.Equal(t, 7.0, gauge(t, m, "cairn_gc_blocks_waiting", nil))
+	require.Equal(t, 1700000000.0, gauge(t, m, "cairn_gc_last_run_timestamp_seconds", nil))
 }

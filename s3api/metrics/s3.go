@@ -107,8 +107,14 @@ func (m *Metrics) S3Middleware() echo.MiddlewareFunc {
 			s.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
 			s.received.Add(float64(body.n.Load()))
 			s.sent.Add(float64(res.Size))
-			if code := s3api.ErrorCode(c); code != "" {
+			code := s3api.ErrorCode(c)
+			if code != "" {
 				s.errors.WithLabelValues(code).Inc()
+			}
+			if bucket := s3api.BucketName(c); bucket != "" && code != "NoSuchBucket" {
+				// A request to a bucket that does not exist is not the bucket's; its
+				// name, chosen by the client, is not kept.
+				m.buckets.record(bucket, op, status >= 400, body.n.Load(), res.Size)
 			}
 			return nil
 		}

@@ -95,6 +95,11 @@ func HasCode(err error, code Code) bool {
 	return ok && e.Code == code
 }
 
+// QuotaExceeded is not AWS's (S3 has no bucket quotas): Cairn answers it, as Ceph's
+// RGW does, with 403, when a write would take a bucket past its quota
+// (docs/quotas.md).
+const QuotaExceeded Code = "QuotaExceeded"
+
 // Codes used by Cairn. Append freely; the strings are AWS's.
 const (
 	AccessDenied                        Code = "AccessDenied"
@@ -108,6 +113,9 @@ const (
 	EntityTooLarge                      Code = "EntityTooLarge"
 	EntityTooSmall                      Code = "EntityTooSmall"
 	ExpiredToken                        Code = "ExpiredToken"
+	BadRequest                          Code = "BadRequest"
+	AccessForbidden                     Code = "AccessForbidden"
+	NoSuchCORSConfiguration             Code = "NoSuchCORSConfiguration"
 	IllegalLocationConstraintException  Code = "IllegalLocationConstraintException"
 	IncompleteBody                      Code = "IncompleteBody"
 	InternalError                       Code = "InternalError"
@@ -124,6 +132,7 @@ const (
 	InvalidPolicyDocument               Code = "InvalidPolicyDocument"
 	InvalidRange                        Code = "InvalidRange"
 	InvalidRequest                      Code = "InvalidRequest"
+	InvalidRetentionPeriod              Code = "InvalidRetentionPeriod"
 	InvalidStorageClass                 Code = "InvalidStorageClass"
 	InvalidTag                          Code = "InvalidTag"
 	KeyTooLongError                     Code = "KeyTooLongError"
@@ -135,8 +144,11 @@ const (
 	MissingContentLength                Code = "MissingContentLength"
 	MissingRequestBodyError             Code = "MissingRequestBodyError"
 	MissingSecurityHeader               Code = "MissingSecurityHeader"
+	ConditionalRequestConflict          Code = "ConditionalRequestConflict"
 	NoSuchBucket                        Code = "NoSuchBucket"
 	NoSuchBucketPolicy                  Code = "NoSuchBucketPolicy"
+	NoSuchObjectLockConfiguration       Code = "NoSuchObjectLockConfiguration"
+	ObjectLockConfigurationNotFound     Code = "ObjectLockConfigurationNotFoundError"
 	NoSuchKey                           Code = "NoSuchKey"
 	NoSuchUpload                        Code = "NoSuchUpload"
 	NoSuchVersion                       Code = "NoSuchVersion"
@@ -165,6 +177,9 @@ const (
 	InvalidPartNumber                   Code = "InvalidPartNumber"
 	MalformedPolicy                     Code = "MalformedPolicy"
 	NoSuchTagSet                        Code = "NoSuchTagSet"
+	NoSuchLifecycleConfiguration        Code = "NoSuchLifecycleConfiguration"
+	ReplicationConfigurationNotFound    Code = "ReplicationConfigurationNotFoundError"
+	NoSuchEncryptionConfiguration       Code = "ServerSideEncryptionConfigurationNotFoundError"
 )
 
 var table = map[Code]APIError{
@@ -195,8 +210,12 @@ var table = map[Code]APIError{
 	InvalidPolicyDocument:               {InvalidPolicyDocument, "The content of the form does not meet the conditions specified in the policy document.", http.StatusBadRequest},
 	InvalidRange:                        {InvalidRange, "The requested range is not satisfiable", http.StatusRequestedRangeNotSatisfiable},
 	InvalidRequest:                      {InvalidRequest, "Invalid Request", http.StatusBadRequest},
+	InvalidRetentionPeriod:              {InvalidRetentionPeriod, "Default retention period must be a positive integer value.", http.StatusBadRequest},
+	NoSuchObjectLockConfiguration:       {NoSuchObjectLockConfiguration, "The specified object does not have a ObjectLock configuration", http.StatusNotFound},
+	ObjectLockConfigurationNotFound:     {ObjectLockConfigurationNotFound, "Object Lock configuration does not exist for this bucket", http.StatusNotFound},
 	InvalidStorageClass:                 {InvalidStorageClass, "The storage class you specified is not valid", http.StatusBadRequest},
 	InvalidTag:                          {InvalidTag, "The tag provided was not a valid tag.", http.StatusBadRequest},
+	BadRequest:                          {BadRequest, "Bad Request", http.StatusBadRequest},
 	KeyTooLongError:                     {KeyTooLongError, "Your key is too long", http.StatusBadRequest},
 	MalformedPOSTRequest:                {MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data.", http.StatusBadRequest},
 	MalformedXML:                        {MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.", http.StatusBadRequest},
@@ -209,14 +228,16 @@ var table = map[Code]APIError{
 	NoSuchBucket:                        {NoSuchBucket, "The specified bucket does not exist", http.StatusNotFound},
 	NoSuchBucketPolicy:                  {NoSuchBucketPolicy, "The bucket policy does not exist", http.StatusNotFound},
 	NoSuchKey:                           {NoSuchKey, "The specified key does not exist.", http.StatusNotFound},
+	ConditionalRequestConflict:          {ConditionalRequestConflict, "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.", http.StatusConflict},
 	NoSuchUpload:                        {NoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", http.StatusNotFound},
 	NoSuchVersion:                       {NoSuchVersion, "The specified version does not exist.", http.StatusNotFound},
 	NotImplemented:                      {NotImplemented, "A header or query you provided requested a function that is not implemented.", http.StatusNotImplemented},
 	NotModified:                         {NotModified, "Not Modified", http.StatusNotModified},
+	QuotaExceeded:                       {QuotaExceeded, "The bucket's quota does not allow this write.", http.StatusForbidden},
 	PreconditionFailed:                  {PreconditionFailed, "At least one of the pre-conditions you specified did not hold", http.StatusPreconditionFailed},
 	RequestTimeTooSkewed:                {RequestTimeTooSkewed, "The difference between the request time and the server's time is too large.", http.StatusForbidden},
 	RequestTimeout:                      {RequestTimeout, "Your socket connection to the server was not read from or written to within the timeout period.", http.StatusBadRequest},
-	ServiceUnavailable:                  {ServiceUnavailable, "Please reduce your request rate.", http.StatusServiceUnavailable},
+	ServiceUnavailable:                  {ServiceUnavailable, "Service is unable to handle request.", http.StatusServiceUnavailable},
 	SignatureDoesNotMatch:               {SignatureDoesNotMatch, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", http.StatusForbidden},
 	SlowDown:                            {SlowDown, "Please reduce your request rate.", http.StatusServiceUnavailable},
 	TooManyBuckets:                      {TooManyBuckets, "You have attempted to create more buckets than allowed", http.StatusBadRequest},
@@ -236,4 +257,9 @@ var table = map[Code]APIError{
 	InvalidPartNumber:                   {InvalidPartNumber, "The requested partnumber is not satisfiable", http.StatusRequestedRangeNotSatisfiable},
 	MalformedPolicy:                     {MalformedPolicy, "Policies must be valid JSON and the first byte must be '{'", http.StatusBadRequest},
 	NoSuchTagSet:                        {NoSuchTagSet, "The TagSet does not exist", http.StatusNotFound},
+	AccessForbidden:                     {AccessForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", http.StatusForbidden},
+	NoSuchCORSConfiguration:             {NoSuchCORSConfiguration, "The CORS configuration does not exist", http.StatusNotFound},
+	NoSuchLifecycleConfiguration:        {NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist", http.StatusNotFound},
+	ReplicationConfigurationNotFound:    {ReplicationConfigurationNotFound, "The replication configuration was not found", http.StatusNotFound},
+	NoSuchEncryptionConfiguration:       {NoSuchEncryptionConfiguration, "The server side encryption configuration was not found", http.StatusNotFound},
 }

@@ -158,6 +158,16 @@ type Delete struct {
 type ObjectIdentifier struct {
 	Key       string `xml:"Key"`
 	VersionID string `xml:"VersionId,omitempty"`
+	// ETag, LastModifiedTime and Size make the key's deletion conditional on its
+	// current version (docs/s3-compatibility.md).
+	ETag             string `xml:"ETag,omitempty"`
+	LastModifiedTime string `xml:"LastModifiedTime,omitempty"`
+	Size             string `xml:"Size,omitempty"`
+}
+
+// Conditional reports whether the key's deletion is conditional.
+func (o ObjectIdentifier) Conditional() bool {
+	return o.ETag != "" || o.LastModifiedTime != "" || o.Size != ""
 }
 
 // DeleteResult answers DeleteObjects.
@@ -169,8 +179,10 @@ type DeleteResult struct {
 
 // DeletedObject is one success in DeleteResult.
 type DeletedObject struct {
-	Key       string `xml:"Key"`
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 // DeleteError is one failure in DeleteResult.
@@ -188,6 +200,11 @@ type Checksums struct {
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
+	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
+	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
 	ChecksumType      string `xml:"ChecksumType,omitempty"`
 }
 
@@ -354,4 +371,64 @@ type TagInput struct {
 type PolicyStatus struct {
 	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ PolicyStatus"`
 	IsPublic bool     `xml:"IsPublic"`
+}
+
+// VersioningConfiguration answers GetBucketVersioning (Status empty, and left out,
+// for a bucket that never had versioning) and is the body of PutBucketVersioning.
+type VersioningConfiguration struct {
+	XMLName   xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ VersioningConfiguration"`
+	Status    string   `xml:"Status,omitempty"`
+	MfaDelete string   `xml:"MfaDelete,omitempty"`
+}
+
+// VersioningConfigurationInput is the body of PutBucketVersioning, in any namespace
+// (minio-go sends none).
+type VersioningConfigurationInput struct {
+	XMLName   xml.Name `xml:"VersioningConfiguration"`
+	Status    string   `xml:"Status"`
+	MfaDelete string   `xml:"MfaDelete"`
+}
+
+// ListVersionsResult answers ListObjectVersions. Versions and delete markers are
+// listed in one sequence, in the order S3 lists them (by key, newest first).
+type ListVersionsResult struct {
+	XMLName             xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListVersionsResult"`
+	Name                string         `xml:"Name"`
+	Prefix              string         `xml:"Prefix"`
+	KeyMarker           string         `xml:"KeyMarker"`
+	VersionIDMarker     string         `xml:"VersionIdMarker"`
+	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int            `xml:"MaxKeys"`
+	Delimiter           string         `xml:"Delimiter,omitempty"`
+	IsTruncated         bool           `xml:"IsTruncated"`
+	EncodingType        string         `xml:"EncodingType,omitempty"`
+	Entries             []VersionEntry `xml:",any"`
+	CommonPrefixes      []CommonPrefix `xml:"CommonPrefixes"`
+}
+
+// VersionEntry is a Version or a DeleteMarker element of a ListVersionsResult (its
+// XMLName says which); a delete marker has no ETag, Size or StorageClass.
+type VersionEntry struct {
+	XMLName           xml.Name
+	Key               string   `xml:"Key"`
+	VersionID         string   `xml:"VersionId"`
+	IsLatest          bool     `xml:"IsLatest"`
+	LastModified      string   `xml:"LastModified"`
+	ETag              string   `xml:"ETag,omitempty"`
+	Size              *int64   `xml:"Size,omitempty"`
+	StorageClass      string   `xml:"StorageClass,omitempty"`
+	Owner             *Owner   `xml:"Owner,omitempty"`
+	ChecksumAlgorithm []string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string   `xml:"ChecksumType,omitempty"`
+}
+
+// MarshalXML writes the entry as the element its XMLName.Local names, in the
+// document's namespace: encoding/xml would otherwise give an XMLName without a
+// namespace its own xmlns="", which S3 never sends.
+func (e VersionEntry) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
+	type plain VersionEntry // the same fields, without this method
+	p := plain(e)
+	p.XMLName = xml.Name{}
+	return enc.EncodeElement(p, xml.StartElement{Name: xml.Name{Local: e.XMLName.Local}})
 }

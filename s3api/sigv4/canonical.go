@@ -265,21 +265,26 @@ func stringToSign(amzDate, scope, canonical string) string {
 }
 
 // matchRequestSignature reports whether want is the request's signature, for the path
-// as sent or its normalized form, comparing in constant time.
-func matchRequestSignature(r *http.Request, key []byte, amzDate, scope, query string, signed []string, signedList, payloadHash string, want []byte) bool {
+// as sent or its normalized form, comparing in constant time. On a mismatch it
+// returns the canonical request and string to sign of the path as sent, for the error.
+func matchRequestSignature(r *http.Request, key []byte, amzDate, scope, query string, signed []string, signedList, payloadHash string, want []byte) (ok bool, canonical, sts string) {
 	raw := requestPath(r)
 	for _, uri := range [2]string{raw, ""} {
 		if uri == "" {
 			if uri = normalizedURI(raw); uri == "" {
-				return false
+				break
 			}
 		}
-		sts := stringToSign(amzDate, scope, canonicalRequest(r, uri, query, signed, signedList, payloadHash))
-		if hmac.Equal(hmacSHA256(key, sts), want) {
-			return true
+		c := canonicalRequest(r, uri, query, signed, signedList, payloadHash)
+		s := stringToSign(amzDate, scope, c)
+		if hmac.Equal(hmacSHA256(key, s), want) {
+			return true, "", ""
+		}
+		if canonical == "" {
+			canonical, sts = c, s
 		}
 	}
-	return false
+	return false, canonical, sts
 }
 
 func hmacSHA256(key []byte, data string) []byte {

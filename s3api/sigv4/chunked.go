@@ -293,8 +293,12 @@ func (c *chunkedReader) finish() error {
 
 // readTrailers reads the trailer section after the final chunk up to its empty line
 // or the end of the body. Blank lines before the first trailer are skipped: some
-// clients put the final chunk's CRLF before the trailers, others do not.
+// clients put the final chunk's CRLF before the trailers, others do not. With signed
+// trailers a blank line between the trailers and x-amz-trailer-signature is skipped
+// too: minio-go ends each trailer with "\n" and then writes "\r\n" before the
+// signature, where the AWS SDKs write none.
 func (c *chunkedReader) readTrailers() (trailers []param, sig string, err error) {
+	signedTrailers := c.signed && c.trailers
 	for range maxTrailerLines {
 		line, err := c.readLine()
 		if err != nil && err != io.EOF {
@@ -302,7 +306,7 @@ func (c *chunkedReader) readTrailers() (trailers []param, sig string, err error)
 		}
 		eof := err == io.EOF
 		if line == "" {
-			if eof || len(trailers) > 0 || sig != "" {
+			if eof || sig != "" || len(trailers) > 0 && !signedTrailers {
 				return trailers, sig, nil
 			}
 			continue

@@ -160,6 +160,17 @@ func TestDocExampleSignedTrailer(t *testing.T) {
 	body := strings.Replace(docTrailerBody("sOO8/Q==", docTrailerSig), "f992\r\n", "f992\r\n\r\n", 1)
 	wantOK(t, ts.do(t, docTrailerRequest(t, ts, body)))
 
+	// minio-go's framing: the trailer ends in "\n" and "\r\n" precedes the signature.
+	body = strings.Replace(docTrailerBody("sOO8/Q==", docTrailerSig), "sOO8/Q==\r\n", "sOO8/Q==\n\r\n", 1)
+	o = ts.do(t, docTrailerRequest(t, ts, body))
+	wantOK(t, o)
+	if o.sum != want {
+		t.Fatalf("minio-go framing: checksum %+v, want %+v", o.sum, want)
+	}
+	// Without its signature, that framing is still refused.
+	body = strings.Replace(body, "x-amz-trailer-signature:"+docTrailerSig+"\r\n", "", 1)
+	wantCode(t, ts.do(t, docTrailerRequest(t, ts, body)).err, s3err.SignatureDoesNotMatch)
+
 	// The trailer changed: its signature no longer matches.
 	o = ts.do(t, docTrailerRequest(t, ts, docTrailerBody("AAAAAA==", docTrailerSig)))
 	wantCode(t, o.err, s3err.SignatureDoesNotMatch)

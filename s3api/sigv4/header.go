@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,21 +122,20 @@ func (v *Verifier) verifyHeader(r *http.Request, header string, query params) (*
 	if err := checkSignedHeaders(r, signed); err != nil {
 		return nil, err
 	}
-	want, err := hex.DecodeString(az.signature)
-	if err != nil || len(want) != 32 {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch)
-	}
 	secret, err := v.secret(r.Context(), cred.accessKey)
 	if err != nil {
 		return nil, err
 	}
 	key := v.keys.signingKey(secret, cred.date, cred.region, cred.service)
 	scope := cred.scope()
-	if !matchRequestSignature(r, key, amzDate, scope, query.canonicalQuery(""), signed, az.signedHeaders, payloadHash, want) {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", cred.accessKey)
+	want, okSig := decodeSignature(az.signature)
+	ok, canonical, sts := matchRequestSignature(r, key, amzDate, scope, query.canonicalQuery(""), signed, az.signedHeaders, payloadHash, want)
+	if !okSig || !ok {
+		return nil, errSignatureMismatch(cred.accessKey, az.signature, sts, canonical)
 	}
 	return &Auth{
 		AccessKeyID: cred.accessKey,
+		Version:     VersionV4,
 		payloadHash: payloadHash,
 		signingKey:  key,
 		amzDate:     amzDate,

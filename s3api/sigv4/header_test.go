@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/stretchr/testify/require"
 
 	"github.com/cairnstore/cairn/blob/checksum"
 	"github.com/cairnstore/cairn/s3api/s3err"
@@ -202,10 +203,37 @@ func TestHeaderSignatureFailures(t *testing.T) {
 			}
 		})
 	}
-	t.Run("wrong region", func(t *testing.T) {
+	t.Run("upper-case signature", func(t *testing.T) {
 		req := get()
+		sign(t, req, "", "", testCreds, "us-east-1", now)
+		authz := req.Header.Get("Authorization")
+		i := strings.LastIndex(authz, "Signature=") + len("Signature=")
+		req.Header.Set("Authorization", authz[:i]+strings.ToUpper(authz[i:]))
+		wantCode(t, ts.do(t, req).err, s3err.SignatureDoesNotMatch)
+	})
+	t.Run("mismatch details", func(t *testing.T) {
+		req := get()
+		sign(t, req, "", "", aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: "wrong"}, "us-east-1", now)
+		e := wantCode(t, ts.do(t, req).err, s3err.SignatureDoesNotMatch)
+		require.Equal(t, testAccessKey, e.Extra["AWSAccessKeyId"])
+		require.True(t, strings.HasPrefix(e.Extra["CanonicalRequest"], "GET\n/bucket/key\n"), e.Extra["CanonicalRequest"])
+		require.Equal(t, spacedHex(e.Extra["CanonicalRequest"]), e.Extra["CanonicalRequestBytes"])
+		require.True(t, strings.HasPrefix(e.Extra["StringToSign"], "AWS4-HMAC-SHA256\n"), e.Extra["StringToSign"])
+		require.Equal(t, spacedHex(e.Extra["StringToSign"]), e.Extra["StringToSignBytes"])
+		require.Len(t, e.Extra["SignatureProvided"], 64)
+	})
+	t.Run("any region", func(t *testing.T) {
+		req := get()
+		sign(t, req, "", "", testCreds, "eu-central-1", now)
+		wantOK(t, ts.do(t, req))
+	})
+	t.Run("wrong region", func(t *testing.T) {
+		strict := newTestVerifier(now)
+		strict.RegionStrict = true
+		sts := newTestServer(t, strict)
+		req := newRequest(t, sts, "GET", "/bucket/key", "", "")
 		sign(t, req, "", "", testCreds, "eu-west-1", now)
-		e := wantCode(t, ts.do(t, req).err, s3err.AuthorizationHeaderMalformed)
+		e := wantCode(t, sts.do(t, req).err, s3err.AuthorizationHeaderMalformed)
 		if e.Message != "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'" || e.Extra["Region"] != "us-east-1" {
 			t.Errorf("%q %v", e.Message, e.Extra)
 		}
@@ -419,6 +447,7 @@ func TestHeaderChecksums(t *testing.T) {
 		"X-Amz-Checksum-Crc32":  {checksum.CRC32.Sum([]byte(body))},
 		"X-Amz-Checksum-Sha256": {checksum.SHA256.Sum([]byte(body))},
 	}, "").err, s3err.InvalidRequest)
-	wantCode(t, put(http.Header{"X-Amz-Sdk-Checksum-Algorithm": {"MD5"}}, "").err, s3err.InvalidRequest)
+	wantCode(t, put(http.Header{"X-Amz-Sdk-Checksum-Algorithm": {"SHA384"}}, "").err, s3err.InvalidRequest)
+	wantOK(t, put(http.Header{"X-Amz-Sdk-Checksum-Algorithm": {"XXHASH128"}}, ""))
 	wantCode(t, put(http.Header{"X-Amz-Trailer": {"x-amz-checksum-crc32"}}, "").err, s3err.InvalidRequest)
 }

@@ -68,8 +68,11 @@ func (v *Verifier) VerifyPostPolicy(ctx context.Context, bucket string, fields m
 		return nil, s3err.Newf(s3err.InvalidArgument, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"").
 			With("ArgumentName", "x-amz-date").With("ArgumentValue", fields["x-amz-date"])
 	}
-	want, err := hex.DecodeString(fields["x-amz-signature"])
-	if err != nil || len(want) != 32 {
+	sig := fields["x-amz-signature"]
+	want, err := hex.DecodeString(sig)
+	// The signature is lower-case hex, as in the Authorization header: an upper-case
+	// copy is another string, refused as AWS refuses it.
+	if err != nil || len(want) != 32 || strings.ToLower(sig) != sig {
 		return nil, s3err.New(s3err.SignatureDoesNotMatch)
 	}
 	secret, err := v.secret(ctx, cred.accessKey)

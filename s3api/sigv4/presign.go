@@ -1,7 +1,7 @@
 package sigv4
 
 import (
-	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -38,7 +38,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, query params) (*Auth, error)
 	if day := t.Format(iso8601Date); cred.date != day {
 		return nil, errQuery("Invalid credential date \"%s\". This date is not the same as X-Amz-Date: \"%s\".", cred.date, day)
 	}
-	expires, err := strconv.ParseInt(expiresStr, 10, 64)
+	expires, err := parseDecimal(expiresStr)
 	maxExpires := int64(v.maxPresignExpiry() / time.Second)
 	switch {
 	case err != nil:
@@ -72,22 +72,21 @@ func (v *Verifier) verifyPresigned(r *http.Request, query params) (*Auth, error)
 	if err != nil {
 		return nil, err
 	}
-	want, err := hex.DecodeString(sig)
-	if err != nil || len(want) != 32 {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch)
-	}
 	secret, err := v.secret(r.Context(), cred.accessKey)
 	if err != nil {
 		return nil, err
 	}
 	key := v.keys.signingKey(secret, cred.date, cred.region, cred.service)
 	scope := cred.scope()
-	if !matchRequestSignature(r, key, date, scope, query.canonicalQuery("X-Amz-Signature"), signed, signedList, payloadHash, want) {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", cred.accessKey)
+	want, okSig := decodeSignature(sig)
+	ok, canonical, sts := matchRequestSignature(r, key, date, scope, query.canonicalQuery("X-Amz-Signature"), signed, signedList, payloadHash, want)
+	if !okSig || !ok {
+		return nil, errSignatureMismatch(cred.accessKey, sig, sts, canonical)
 	}
 	return &Auth{
 		AccessKeyID: cred.accessKey,
 		Presigned:   true,
+		Version:     VersionV4,
 		payloadHash: payloadHash,
 		signingKey:  key,
 		amzDate:     date,
@@ -111,4 +110,18 @@ func presignedPayloadHash(r *http.Request, query params) (string, error) {
 		return "", err
 	}
 	return v, nil
+}
+
+// parseDecimal parses a non-negative decimal integer made of digits only: no sign,
+// no spaces (strconv.ParseInt alone accepts "+60").
+func parseDecimal(s string) (int64, error) {
+	if s == "" {
+		return 0, errors.New("sigv4: empty number")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, errors.New("sigv4: not a decimal number")
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
 }

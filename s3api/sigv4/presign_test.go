@@ -120,9 +120,26 @@ func TestPresigned(t *testing.T) {
 		req := presign(t, ts, "GET", "/bucket/key", "60", now, nil, aws.Credentials{AccessKeyID: "AKIDOTHER", SecretAccessKey: "s"}, "us-east-1")
 		wantCode(t, ts.do(t, req).err, s3err.InvalidAccessKeyID)
 	})
+	t.Run("signed expires", func(t *testing.T) {
+		req := presign(t, ts, "GET", "/bucket/key", "+60", now, nil, testCreds, "us-east-1")
+		wantCode(t, ts.do(t, req).err, s3err.AuthorizationQueryParametersError)
+	})
+	t.Run("upper-case signature", func(t *testing.T) {
+		req := presign(t, ts, "GET", "/bucket/key", "60", now, nil, testCreds, "us-east-1")
+		q := req.URL.Query()
+		q.Set("X-Amz-Signature", strings.ToUpper(q.Get("X-Amz-Signature")))
+		req.URL.RawQuery = q.Encode()
+		wantCode(t, ts.do(t, req).err, s3err.SignatureDoesNotMatch)
+	})
+	t.Run("any region", func(t *testing.T) {
+		ok(t, presign(t, ts, "GET", "/bucket/key", "60", now, nil, testCreds, "ap-south-1"))
+	})
 	t.Run("wrong region", func(t *testing.T) {
-		req := presign(t, ts, "GET", "/bucket/key", "60", now, nil, testCreds, "ap-south-1")
-		e := wantCode(t, ts.do(t, req).err, s3err.AuthorizationQueryParametersError)
+		strict := newTestVerifier(now)
+		strict.RegionStrict = true
+		sts := newTestServer(t, strict)
+		req := presign(t, sts, "GET", "/bucket/key", "60", now, nil, testCreds, "ap-south-1")
+		e := wantCode(t, sts.do(t, req).err, s3err.AuthorizationQueryParametersError)
 		if e.Message != "Error parsing the X-Amz-Credential parameter; the region 'ap-south-1' is wrong; expecting 'us-east-1'" || e.Extra["Region"] != "us-east-1" {
 			t.Errorf("%q %v", e.Message, e.Extra)
 		}

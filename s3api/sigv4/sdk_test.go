@@ -100,7 +100,7 @@ func testS3Client(t *testing.T, ts *testServer, mode string) {
 			if o.sum != want {
 				t.Errorf("checksum %+v, want %+v", o.sum, want)
 			}
-			if got := o.auth.payloadHash; mode == "" && !isHexSHA256(got) || mode != "" && got != mode {
+			if got := o.auth.payloadHash; mode == "" && !IsHexSHA256(got) || mode != "" && got != mode {
 				t.Errorf("x-amz-content-sha256 %s, want %q", got, mode)
 			}
 		})

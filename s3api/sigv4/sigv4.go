@@ -5,6 +5,7 @@ package sigv4
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -43,6 +44,12 @@ const (
 	EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
+// Values of Auth.Version, as the s3:signatureversion condition key spells them.
+const (
+	VersionV4 = "AWS4-HMAC-SHA256"
+	VersionV2 = "AWS"
+)
+
 const (
 	algorithm     = "AWS4-HMAC-SHA256"
 	algorithmV4A  = "AWS4-ECDSA-P256-SHA256"
@@ -56,14 +63,23 @@ const (
 // A Verifier keeps a cache of derived signing keys, so it must not be copied after use.
 type Verifier struct {
 	Credentials Credentials
-	// Region is the region requests must be signed for. Default "us-east-1".
+	// Region is this endpoint's region. Default "us-east-1". A signature made for
+	// any other region is accepted too unless RegionStrict is set: users of
+	// self-hosted stores expect any region name to work.
 	Region string
+	// RegionStrict refuses signatures made for any region but Region (AWS's
+	// behaviour). Default false.
+	RegionStrict bool
 	// Service is the service name requests must be signed for. Default "s3"; the admin
 	// API may use its own.
 	Service string
 	// Domain is the S3 domain of virtual-host-style requests (BUCKET.Domain); Signature
 	// Version 2 signs the bucket as part of the path, so it must know. Empty: path style.
 	Domain string
+	// DisableV2 refuses Signature Version 2 (InvalidRequest, as AWS answers where it
+	// accepts only V4). A V2 signature names no service, so a surface that must not
+	// accept requests signed for another (the admin API) sets it. Default false.
+	DisableV2 bool
 	// MaxSkew is how far a request's date may be from the server clock. Default 15m.
 	MaxSkew time.Duration
 	// MaxPresignExpiry is the longest X-Amz-Expires accepted. Default 7 days.
@@ -115,6 +131,9 @@ type Auth struct {
 	AccessKeyID string
 	// Presigned is true for a query-string (presigned URL) signature.
 	Presigned bool
+	// Version is the signature's algorithm as the s3:signatureversion condition key
+	// names it: VersionV4 or VersionV2; empty for an anonymous request.
+	Version string
 
 	// What a streaming body needs to check its chunk signatures, and the payload hash
 	// the request signature covered. Empty for an anonymous request.
@@ -138,6 +157,7 @@ func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
 	authz := r.Header.Values("Authorization")
 	presigned := query.has("X-Amz-Algorithm") || query.has("X-Amz-Credential") || query.has("X-Amz-Signature")
 	presignedV2 := query.has("AWSAccessKeyId") && query.has("Signature")
+	headerV2 := len(authz) == 1 && strings.HasPrefix(authz[0], "AWS ")
 	switch {
 	case len(authz) > 0 && (presigned || presignedV2):
 		return nil, s3err.Newf(s3err.InvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
@@ -145,7 +165,9 @@ func (v *Verifier) Verify(r *http.Request) (*Auth, error) {
 	case len(authz) > 1:
 		return nil, s3err.Newf(s3err.InvalidArgument, "Only one Authorization header is allowed.").
 			With("ArgumentName", "Authorization").With("ArgumentValue", authz[0])
-	case len(authz) == 1 && strings.HasPrefix(authz[0], "AWS "):
+	case v.DisableV2 && (headerV2 || len(authz) == 0 && presignedV2 && !presigned):
+		return nil, errUnsupportedMechanism()
+	case headerV2:
 		return v.verifyHeaderV2(r, authz[0], query)
 	case len(authz) == 1:
 		return v.verifyHeader(r, authz[0], query)
@@ -237,7 +259,7 @@ func (v *Verifier) checkCredential(s string, ce credentialErrors) (credential, e
 	if !ok {
 		return c, ce.errorf("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
 	}
-	if c.region != v.region() {
+	if v.RegionStrict && c.region != v.region() {
 		return c, ce.errorf("the region '%s' is wrong; expecting '%s'", c.region, v.region()).With("Region", v.region())
 	}
 	if c.service != v.service() {
@@ -282,14 +304,15 @@ func checkPayloadHash(v string) error {
 		StreamingECDSAPayload, StreamingECDSAPayloadTrailer:
 		return nil
 	}
-	if isHexSHA256(v) {
+	if IsHexSHA256(v) {
 		return nil
 	}
 	return s3err.Newf(s3err.InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.").
 		With("ArgumentName", "x-amz-content-sha256").With("ArgumentValue", v)
 }
 
-func isHexSHA256(v string) bool {
+// IsHexSHA256 reports whether v has the form of a hex SHA-256 (64 hex digits).
+func IsHexSHA256(v string) bool {
 	if len(v) != 64 {
 		return false
 	}
@@ -300,4 +323,50 @@ func isHexSHA256(v string) bool {
 		}
 	}
 	return true
+}
+
+// decodeSignature decodes a SigV4 signature: 64 lower-case hex digits, as every
+// signer writes it. Upper case is refused (AWS compares the strings).
+func decodeSignature(s string) ([]byte, bool) {
+	if len(s) != 64 {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return nil, false
+		}
+	}
+	b, err := hex.DecodeString(s)
+	return b, err == nil
+}
+
+// errSignatureMismatch is SignatureDoesNotMatch with what AWS adds so that a user
+// can debug their signer: the key, the signature provided, the string to sign and,
+// for SigV4, the canonical request, each also as bytes (hex pairs separated by
+// spaces). None of them holds a secret.
+func errSignatureMismatch(accessKey, provided, stringToSign, canonical string) *s3err.Error {
+	e := s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", accessKey)
+	if stringToSign != "" {
+		e = e.With("StringToSign", stringToSign).With("StringToSignBytes", spacedHex(stringToSign))
+	}
+	if provided != "" {
+		e = e.With("SignatureProvided", provided)
+	}
+	if canonical != "" {
+		e = e.With("CanonicalRequest", canonical).With("CanonicalRequestBytes", spacedHex(canonical))
+	}
+	return e
+}
+
+// spacedHex spells s as AWS does in *Bytes error fields: "41 57 53 34".
+func spacedHex(s string) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, 3*len(s))
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, digits[s[i]>>4], digits[s[i]&15])
+	}
+	return string(b)
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,60 +63,106 @@ func (v *Verifier) verifyPresignedV2(r *http.Request, query params) (*Auth, erro
 	accessKey, _ := query.get("AWSAccessKeyId")
 	sig, _ := query.get("Signature")
 	expires, _ := query.get("Expires")
-	exp, err := strconv.ParseInt(expires, 10, 64)
+	exp, err := parseDecimal(expires)
 	if err != nil {
 		return nil, s3err.Newf(s3err.AccessDenied, "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
 	}
-	if now := v.now(); now.Unix() > exp {
+	now := v.now()
+	if now.Unix() > exp {
 		return nil, s3err.Newf(s3err.AccessDenied, "Request has expired").
 			With("Expires", time.Unix(exp, 0).UTC().Format(iso8601Full)).With("ServerTime", now.UTC().Format(iso8601Full))
+	}
+	// AWS sets no limit on a V2 URL; Cairn caps it as V4 URLs are capped (7 days by
+	// default, plus the clock skew allowed), so that no URL is valid forever.
+	if limit := now.Add(v.maxPresignExpiry() + v.maxSkew()); exp > limit.Unix() {
+		maxExpires := int64(v.maxPresignExpiry() / time.Second)
+		return nil, errQuery("Expires must be at most %d seconds (%s) after the server time.", maxExpires, v.maxPresignExpiry()).
+			With("Expires", expires).With("ServerTime", now.UTC().Format(iso8601Full))
 	}
 	return v.checkV2(r, query, accessKey, sig, expires, true)
 }
 
 // checkV2 compares a V2 signature with the one the request should carry.
 func (v *Verifier) checkV2(r *http.Request, query params, accessKey, sig, date string, presigned bool) (*Auth, error) {
-	want, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(want) != sha1.Size {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", accessKey)
-	}
 	secret, err := v.secret(r.Context(), accessKey)
 	if err != nil {
 		return nil, err
 	}
-	m := hmac.New(sha1.New, []byte(secret))
-	m.Write([]byte(v.stringToSignV2(r, query, date)))
-	if !hmac.Equal(m.Sum(nil), want) {
-		return nil, s3err.New(s3err.SignatureDoesNotMatch).With("AWSAccessKeyId", accessKey)
+	want, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(want) != sha1.Size {
+		want = nil
 	}
-	return &Auth{AccessKeyID: accessKey, Presigned: presigned, payloadHash: UnsignedPayload}, nil
+	// The resource of a request for a bucket itself is "/bucket" as sent, or
+	// "/bucket/" as botocore signs it (AWS's documented form); both name the bucket.
+	resource := v.resourceV2(r)
+	var sts string
+	for _, res := range [2]string{resource, bucketRootV2(resource)} {
+		if res == "" {
+			break
+		}
+		s := v.stringToSignV2(r, query, date, res)
+		m := hmac.New(sha1.New, []byte(secret))
+		m.Write([]byte(s))
+		if want != nil && hmac.Equal(m.Sum(nil), want) {
+			return &Auth{AccessKeyID: accessKey, Presigned: presigned, Version: VersionV2, payloadHash: payloadHashV2(r)}, nil
+		}
+		if sts == "" {
+			sts = s
+		}
+	}
+	return nil, errSignatureMismatch(accessKey, sig, sts, "")
+}
+
+// bucketRootV2 is "/bucket/" for a resource that names a bucket alone ("/bucket");
+// "" for any other.
+func bucketRootV2(resource string) string {
+	if len(resource) > 1 && strings.Count(resource, "/") == 1 {
+		return resource + "/"
+	}
+	return ""
+}
+
+// payloadHashV2 is the body hash a V2 signature covers: a hex SHA-256 in
+// x-amz-content-sha256, which V2 signs among the x-amz- headers, is verified like a
+// V4 one; an unsigned aws-chunked body with trailers is decoded as such; otherwise
+// the body is unsigned (Content-MD5 and checksums still apply).
+func payloadHashV2(r *http.Request) string {
+	switch v := r.Header.Get("X-Amz-Content-Sha256"); {
+	case IsHexSHA256(v), v == StreamingUnsignedPayloadTrailer:
+		return v
+	}
+	return UnsignedPayload
 }
 
 // stringToSignV2 builds the V2 string to sign: method, Content-MD5, Content-Type, the
 // date (or Expires), the x-amz- headers, and the resource with its sub-resources.
-func (v *Verifier) stringToSignV2(r *http.Request, query params, date string) string {
+func (v *Verifier) stringToSignV2(r *http.Request, query params, date, resource string) string {
 	var b strings.Builder
 	b.WriteString(r.Method + "\n")
 	b.WriteString(strings.TrimSpace(r.Header.Get("Content-Md5")) + "\n")
 	b.WriteString(strings.TrimSpace(r.Header.Get("Content-Type")) + "\n")
 	b.WriteString(date + "\n")
-	var amz []string
+	// The x-amz- headers sorted by name (not by "name:value": ':' sorts after '-',
+	// so x-amz-copy-source must come before x-amz-copy-source-range).
+	amz := map[string][]string{}
+	var names []string
 	for name, values := range r.Header {
 		lower := strings.ToLower(name)
 		if !strings.HasPrefix(lower, "x-amz-") {
 			continue
 		}
-		trimmed := make([]string, len(values))
-		for i, val := range values {
-			trimmed[i] = strings.TrimSpace(val)
+		if _, seen := amz[lower]; !seen {
+			names = append(names, lower)
 		}
-		amz = append(amz, lower+":"+strings.Join(trimmed, ","))
+		for _, val := range values {
+			amz[lower] = append(amz[lower], strings.TrimSpace(val))
+		}
 	}
-	sort.Strings(amz)
-	for _, h := range amz {
-		b.WriteString(h + "\n")
+	sort.Strings(names)
+	for _, name := range names {
+		b.WriteString(name + ":" + strings.Join(amz[name], ",") + "\n")
 	}
-	b.WriteString(v.resourceV2(r))
+	b.WriteString(resource)
 	var subs []string
 	for _, p := range query {
 		if !subresourcesV2[p.key] {

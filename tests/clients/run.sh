@@ -7,13 +7,18 @@
 # tests/clients/boto3_test.py. Every content check is by SHA-256. The server is stopped
 # and the temporary directory removed on exit; on failure the server's log is printed.
 # The last line of output is PASS or FAIL, and the exit status is non-zero on failure.
+#
+# With CAIRN_CLIENTS_ENDPOINT (an S3 URL) and CAIRN_CLIENTS_ACCESS_KEY and
+# CAIRN_CLIENTS_SECRET_KEY set, it starts no server and runs the same checks against
+# that endpoint instead (tests/compose runs them through the compose cluster's load
+# balancer this way).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BIN="${CAIRN_BIN:-$ROOT/bin/cairn}"
 READY_TIMEOUT=30 # seconds to wait for /health/ready
 
-if [[ ! -x "$BIN" ]]; then
+if [[ -z "${CAIRN_CLIENTS_ENDPOINT:-}" && ! -x "$BIN" ]]; then
 	echo "no server binary at $BIN: run 'make build' first" >&2
 	echo "FAIL"
 	exit 1
@@ -63,38 +68,48 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two distinct free loopback ports, bound together so they differ.
-read -r S3_PORT ADMIN_PORT < <(python3 -c '
+if [[ -n "${CAIRN_CLIENTS_ENDPOINT:-}" ]]; then
+	ENDPOINT="$CAIRN_CLIENTS_ENDPOINT"
+	ACCESS_KEY="${CAIRN_CLIENTS_ACCESS_KEY:?CAIRN_CLIENTS_ACCESS_KEY is needed with CAIRN_CLIENTS_ENDPOINT}"
+	SECRET_KEY="${CAIRN_CLIENTS_SECRET_KEY:?CAIRN_CLIENTS_SECRET_KEY is needed with CAIRN_CLIENTS_ENDPOINT}"
+	echo "using the running endpoint $ENDPOINT"
+else
+	# Two distinct free loopback ports, bound together so they differ.
+	read -r S3_PORT ADMIN_PORT < <(python3 -c '
 import socket
 a, b = socket.socket(), socket.socket()
 a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
 print(a.getsockname()[1], b.getsockname()[1])
 a.close(); b.close()')
 
-ACCESS_KEY="AK$(python3 -c 'import secrets; print(secrets.token_hex(9).upper())')"
-SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')"
-ENDPOINT="http://127.0.0.1:$S3_PORT"
-ADMIN="http://127.0.0.1:$ADMIN_PORT"
+	ACCESS_KEY="AK$(python3 -c 'import secrets; print(secrets.token_hex(9).upper())')"
+	SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')"
+	ENDPOINT="http://127.0.0.1:$S3_PORT"
+	ADMIN="http://127.0.0.1:$ADMIN_PORT"
 
-mkdir -p "$WORK/data"
-CAIRN_ROOT_ACCESS_KEY="$ACCESS_KEY" CAIRN_ROOT_SECRET_KEY="$SECRET_KEY" \
-	"$BIN" server --data "$WORK/data" --s3-addr "127.0.0.1:$S3_PORT" \
-	--admin-addr "127.0.0.1:$ADMIN_PORT" --node-id n1 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
+	mkdir -p "$WORK/data"
+	CAIRN_ROOT_ACCESS_KEY="$ACCESS_KEY" CAIRN_ROOT_SECRET_KEY="$SECRET_KEY" \
+		"$BIN" server --data "$WORK/data" --s3-addr "127.0.0.1:$S3_PORT" \
+		--admin-addr "127.0.0.1:$ADMIN_PORT" --node-id n1 \
+		--lifecycle-day 1s --lifecycle-interval 1s >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
 
-deadline=$((SECONDS + READY_TIMEOUT))
-until curl -fsS -o /dev/null "$ADMIN/health/ready" 2>/dev/null; do
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		echo "server exited before it was ready" >&2
-		exit 1
-	fi
-	if ((SECONDS >= deadline)); then
-		echo "server not ready within ${READY_TIMEOUT}s" >&2
-		exit 1
-	fi
-	sleep 0.2
-done
-echo "server ready: S3 $ENDPOINT, admin $ADMIN"
+	deadline=$((SECONDS + READY_TIMEOUT))
+	until curl -fsS -o /dev/null "$ADMIN/health/ready" 2>/dev/null; do
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "server exited before it was ready" >&2
+			exit 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "server not ready within ${READY_TIMEOUT}s" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+	echo "server ready: S3 $ENDPOINT, admin $ADMIN"
+	# Lifecycle rules act within seconds on this server (the boto3 flow waits for them).
+	export CAIRN_LIFECYCLE_DAY_SECONDS=1
+fi
 
 # The clients' default settings, untouched by this machine's configuration: empty
 # config and credentials files, credentials and region from the environment only.
@@ -261,6 +276,86 @@ EOF
 	[[ -z "$(awscli s3 sync "$S3/tree/" "$dst")" ]] || { echo "second download sync was not a no-op" >&2; return 1; }
 }
 
+t_conditional_writes() {
+	printf 'lock 1' >"$WORK/lock1"
+	printf 'lock 2' >"$WORK/lock2"
+	# A Terraform-style lock: the first If-None-Match PUT wins, the second gets 412.
+	awscli s3api put-object --bucket "$BUCKET" --key state.tflock --body "$WORK/lock1" --if-none-match '*' --output json >"$WORK/lock.json"
+	if awscli s3api put-object --bucket "$BUCKET" --key state.tflock --body "$WORK/lock2" --if-none-match '*' 2>"$WORK/lock.err"; then
+		echo "a second If-None-Match put succeeded" >&2
+		return 1
+	fi
+	grep -q "PreconditionFailed" "$WORK/lock.err" || { cat "$WORK/lock.err" >&2; return 1; }
+	local etag
+	etag="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ETag"])' "$WORK/lock.json")"
+	awscli s3api put-object --bucket "$BUCKET" --key state.tflock --body "$WORK/lock2" --if-match "$etag" >/dev/null
+	if awscli s3api delete-object --bucket "$BUCKET" --key state.tflock --if-match "$etag" 2>"$WORK/del.err"; then
+		echo "a delete with a stale If-Match succeeded" >&2
+		return 1
+	fi
+	grep -q "PreconditionFailed" "$WORK/del.err" || { cat "$WORK/del.err" >&2; return 1; }
+	awscli s3api delete-object --bucket "$BUCKET" --key state.tflock --if-match '*'
+}
+
+t_cors() {
+	printf '%s' '{"CORSRules": [{"AllowedOrigins": ["https://app.example.com"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]}' >"$WORK/cors.json"
+	awscli s3api put-bucket-cors --bucket "$BUCKET" --cors-configuration "file://$WORK/cors.json"
+	awscli s3api get-bucket-cors --bucket "$BUCKET" --output json >"$WORK/cors.out"
+	json_check "$WORK/cors.out" "d['CORSRules'][0]['AllowedOrigins'] == ['https://app.example.com'] and d['CORSRules'][0]['MaxAgeSeconds'] == 600"
+	local code
+	code="$(curl -sS -o /dev/null -w '%{http_code}' -X OPTIONS -H 'Origin: https://app.example.com' \
+		-H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: content-type' "$ENDPOINT/$BUCKET/x")"
+	[[ "$code" == 200 ]] || { echo "preflight answered $code" >&2; return 1; }
+	code="$(curl -sS -o /dev/null -w '%{http_code}' -X OPTIONS -H 'Origin: https://evil.example.com' \
+		-H 'Access-Control-Request-Method: PUT' "$ENDPOINT/$BUCKET/x")"
+	[[ "$code" == 403 ]] || { echo "preflight of another origin answered $code" >&2; return 1; }
+	awscli s3api delete-bucket-cors --bucket "$BUCKET"
+}
+
+t_terraform() {
+	# Terraform's S3 backend with use_lockfile (Terraform >= 1.10) takes its lock with
+	# an If-None-Match PutObject. Skipped without terraform on PATH.
+	if ! command -v terraform >/dev/null; then
+		echo "SKIP: no terraform on PATH"
+		return 0
+	fi
+	local dir="$WORK/terraform"
+	mkdir -p "$dir"
+	cat >"$dir/main.tf" <<TF
+terraform {
+  backend "s3" {
+    bucket                      = "$BUCKET"
+    key                         = "tf/terraform.tfstate"
+    region                      = "us-east-1"
+    endpoints                   = { s3 = "$ENDPOINT" }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    use_lockfile                = true
+  }
+}
+resource "terraform_data" "x" {
+  input = "one"
+}
+TF
+	export TF_CLI_CONFIG_FILE=/dev/null TF_IN_AUTOMATION=1
+	(cd "$dir" && terraform init -input=false -no-color >/dev/null && terraform apply -auto-approve -input=false -no-color >/dev/null)
+	awscli s3api head-object --bucket "$BUCKET" --key tf/terraform.tfstate >/dev/null
+	# A lock held by someone else: Terraform refuses to run.
+	printf '{"ID":"other","Operation":"OperationTypeApply","Who":"someone"}' >"$dir/lock.json"
+	awscli s3api put-object --bucket "$BUCKET" --key tf/terraform.tfstate.tflock --body "$dir/lock.json" --if-none-match '*' >/dev/null
+	if (cd "$dir" && terraform plan -lock-timeout=0s -input=false -no-color >"$dir/plan.log" 2>&1); then
+		echo "terraform ran while the lock was held" >&2
+		return 1
+	fi
+	grep -q "Error acquiring the state lock" "$dir/plan.log" || { cat "$dir/plan.log" >&2; return 1; }
+	awscli s3 rm "$S3/tf/terraform.tfstate.tflock" --only-show-errors
+	(cd "$dir" && terraform plan -lock-timeout=0s -input=false -no-color >/dev/null)
+	awscli s3 rm "$S3/tf/" --recursive --only-show-errors
+}
+
 t_remove_all() {
 	awscli s3 rm "$S3" --recursive --only-show-errors
 	awscli s3api list-objects-v2 --bucket "$BUCKET" --no-paginate --output json >"$WORK/empty.json"
@@ -312,6 +407,9 @@ check t_ranged_get
 check t_server_side_copy
 check t_presign_curl
 check t_sync_tree
+check t_conditional_writes
+check t_cors
+check t_terraform
 check t_remove_all
 check t_remove_bucket
 check t_boto3

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 
@@ -267,7 +268,11 @@ func TestTwoOfThreeDown(t *testing.T) {
 		require.NoError(t, cctx.Err(), "%s did not answer within %v", c.what, failTimeout)
 		cancel()
 		requireCode(t, err, "ServiceUnavailable", c.what)
-		t.Logf("%s with two of three nodes down: 503 after %v", c.what, took.Round(time.Millisecond))
+		// The message says what happened, not SlowDown's "reduce your request rate".
+		var apiErr smithy.APIError
+		require.True(t, errors.As(err, &apiErr))
+		require.Regexp(t, `^Not enough replicas reachable(: \d needed, \d confirmed)?\.$`, apiErr.ErrorMessage(), c.what)
+		t.Logf("%s with two of three nodes down: 503 %q after %v", c.what, apiErr.ErrorMessage(), took.Round(time.Millisecond))
 	}
 
 	// Both come back (at once: either alone restores the Raft majority).
@@ -333,8 +338,7 @@ func TestTwoOfThreeDown(t *testing.T) {
 func TestLeaderLoss(t *testing.T) {
 	ctx := context.Background()
 	nodes := nodetest.StartCluster(t, 3)
-	leader := nodetest.Leader(nodes...)
-	require.NotNil(t, leader)
+	leader := nodetest.WaitLeader(t, nodes...)
 	var survivors []*node.Node
 	for _, n := range nodes {
 		if n != leader {
@@ -363,8 +367,7 @@ func TestLeaderLoss(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling
 	}
 	took := time.Since(killed)
-	newLeader := nodetest.Leader(survivors...)
-	require.NotNil(t, newLeader)
+	newLeader := nodetest.WaitLeader(t, survivors...)
 	t.Logf("bucket creation works again %v after the leader %s was closed (%d attempts; new leader %s)",
 		took.Round(time.Millisecond), leader.NodeID(), attempts, newLeader.NodeID())
 
@@ -508,24 +511,26 @@ func TestTrafficWithoutTheSecretIsRejected(t *testing.T) {
 	// ... refused with a wrong key ...
 	wrong, err := transport.DeriveKeys("not-the-cluster-secret-at-all")
 	require.NoError(t, err)
-	forged := blob.NewRemoteReplica(transport.NewClient(wrong.RPC, "intruder", nil), target.RPCAddr())
+	intruder, err := transport.NewTLSClient(wrong.RPC, "intruder")
+	require.NoError(t, err)
+	forged := blob.NewRemoteReplica(intruder, target.RPCAddr())
 	_, err = forged.Summary(ctx, 0)
-	requireUnauthorized(t, err)
-	requireUnauthorized(t, forged.PutBlock(ctx, 0, hash, block))
-	// ... and unsigned.
-	for _, path := range []string{blob.RPCPrefix + "sync/summary", blob.RPCPrefix + "block/put", blob.RPCPrefix + "record/put", meta.RPCPrefix + "apply"} {
+	requireRefused(t, err)
+	requireRefused(t, forged.PutBlock(ctx, 0, hash, block))
+	// ... and plain HTTP, which the TLS listener does not serve.
+	for _, path := range []string{blob.RPCPrefix + "sync/summary.v2", blob.RPCPrefix + "block/put", blob.RPCPrefix + "record/put.v2", meta.RPCPrefix + "apply"} {
 		resp, err := http.Post("http://"+target.RPCAddr()+path, "application/octet-stream", strings.NewReader("x"))
 		require.NoError(t, err)
 		resp.Body.Close()
-		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "unsigned POST %s", path)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "plain HTTP POST %s", path)
 	}
 	_, stored := blockFiles(t, target.Config().DataDir)[hash]
 	require.False(t, stored, "a forged block write left a file")
 
 	// Meta: a forged command is refused and changes nothing.
 	entry := append([]byte{byte(meta.CmdBucketCreate)}, []byte(`{"name":"forged"}`)...)
-	_, err = transport.NewClient(wrong.RPC, "intruder", nil).Do(ctx, http.MethodPost, target.RPCAddr(), meta.RPCPrefix+"apply", entry)
-	requireUnauthorized(t, err)
+	_, err = intruder.Do(ctx, http.MethodPost, target.RPCAddr(), meta.RPCPrefix+"apply", entry)
+	requireRefused(t, err)
 	_, err = target.Meta().Bucket(ctx, "forged")
 	require.ErrorIs(t, err, meta.ErrNoSuchBucket)
 
@@ -541,12 +546,14 @@ func TestTrafficWithoutTheSecretIsRejected(t *testing.T) {
 	requireObject(t, sdk(target), target.NodeID(), "guarded", "still-fine", o)
 }
 
-// requireUnauthorized asserts that err is a node-to-node answer 401.
-func requireUnauthorized(t *testing.T, err error) {
+// requireRefused asserts that a node-to-node call with the wrong key failed before
+// any handler answered: the TLS handshake (cluster/transport/tls.go) refuses a peer
+// whose certificate the cluster's CA did not sign.
+func requireRefused(t *testing.T, err error) {
 	t.Helper()
+	require.Error(t, err)
 	var remote *transport.RemoteError
-	require.True(t, errors.As(err, &remote), "not a refusal from the node: %v", err)
-	require.Equal(t, http.StatusUnauthorized, remote.Status, "%v", err)
+	require.False(t, errors.As(err, &remote), "a handler answered the forged request: %v", err)
 }
 
 // BenchmarkCatchUp measures how long a node of three that was stopped while

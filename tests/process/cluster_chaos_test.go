@@ -91,6 +91,8 @@ func newProcessCluster(t *testing.T, count int, secret, accessKey, secretKey str
 			"--join", strings.Join(join, ","),
 			"--log-level", "warn",
 		}
+		n.args = append(n.args, chaosGCFlags...)
+		n.args = append(n.args, "--usage-max-age", "1s")
 		n.env = []string{"CAIRN_CLUSTER_SECRET=" + secret, "CAIRN_ROOT_ACCESS_KEY=" + accessKey, "CAIRN_ROOT_SECRET_KEY=" + secretKey}
 		nodes[i] = n
 	}
@@ -140,9 +142,15 @@ type chaosStats struct {
 // writers and readers spread over every node for at least a minute, killing a random
 // node with SIGKILL again and again and restarting it on its data directory and
 // ports. Meanwhile no read may return a partial object, an unknown content, or
-// anything older than what was acknowledged when it started. At the end, once all
-// nodes are back and anti-entropy has settled, every acknowledged write must read
-// back byte-identical through every node, and every node's listing must agree.
+// anything older than what was acknowledged when it started. Beside it, writers of a
+// versioned bucket add versions, delete markers and permanent deletes of versions,
+// and the block collector runs every 2 s with short grace periods (chaosGCFlags). At
+// the end, once all nodes are back and anti-entropy has settled, every acknowledged
+// write must read back byte-identical through every node, every node's listing must
+// agree, no acknowledged version or delete marker may be lost nor any acknowledged
+// permanent delete undone, the collector must have removed blocks, and every node's
+// admin API must count each bucket's objects, versions and delete markers as the
+// listings show them (once each, not once per owner).
 func TestClusterChaosKeepsAcknowledgedWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills cluster nodes for over a minute; skipped with -short")
@@ -162,7 +170,7 @@ func TestClusterChaosKeepsAcknowledgedWrites(t *testing.T) {
 	clients := make([]*s3.Client, len(nodes))
 	for i, n := range nodes {
 		// The S3 endpoint is fixed, so one client serves every run of the node.
-		clients[i] = newClient(t, n.srv.s3URL, accessKey, secretKey)
+		clients[i] = newClient(t, n.srv.S3URL, accessKey, secretKey)
 	}
 	const bucket = "chaos"
 	ctx := context.Background()
@@ -170,13 +178,34 @@ func TestClusterChaosKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatalf("CreateBucket: %v", err)
 	}
 
+	const versioned = "chaos-versions"
+	if _, err := clients[1].CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(versioned)}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	if _, err := clients[2].PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(versioned),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("PutBucketVersioning: %v", err)
+	}
+
 	l := &ledger{keys: map[string]*keyState{}}
+	vl := &versionLedger{keys: map[string]*versionedKey{}}
 	var stats chaosStats
+	var vstats versionStats
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	var wg sync.WaitGroup
 	for w := range chaosWriters {
 		wg.Go(func() { chaosWriter(loadCtx, clients, bucket, w, seed, l, &stats) })
+	}
+	// The versioned writers' clients send each request once: an SDK retry of a PUT or
+	// a DELETE whose first attempt did land makes a second version or marker, which
+	// the ledger could not tell from one made by no request at all.
+	once := make([]*s3.Client, len(nodes))
+	for i, n := range nodes {
+		once[i] = newClient(t, n.srv.S3URL, accessKey, secretKey, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	}
+	for w := range chaosVersionWriters {
+		wg.Go(func() { chaosVersionWriter(loadCtx, t, once, versioned, w, seed, vl, &vstats, &stats) })
 	}
 	for r := range chaosReaders {
 		wg.Go(func() { chaosReader(loadCtx, t, clients, bucket, r, seed, l, &stats) })
@@ -218,6 +247,8 @@ func TestClusterChaosKeepsAcknowledgedWrites(t *testing.T) {
 	t.Logf("load of %v: %d writes (%d acknowledged, %d failed), %d reads (%d failed); %d kills: %v",
 		loadTook.Round(time.Second), stats.writes.Load(), stats.acked.Load(), stats.writeErrs.Load(),
 		stats.reads.Load(), stats.readErrs.Load(), len(kills), kills)
+	t.Logf("versioned bucket: %d versions, %d delete markers, %d permanent deletes acknowledged, %d requests failed, %d reads by version id",
+		vstats.puts.Load(), vstats.markers.Load(), vstats.removals.Load(), vstats.failed.Load(), vstats.reads.Load())
 	if bad := stats.badReads.Load(); bad > 0 {
 		t.Errorf("%d reads returned wrong content or lost an acknowledged write", bad)
 	}
@@ -234,9 +265,26 @@ func TestClusterChaosKeepsAcknowledgedWrites(t *testing.T) {
 	t.Logf("all nodes ready and anti-entropy settled %v after the load stopped", settled.Round(100*time.Millisecond))
 	for i, c := range clients {
 		verify(t, c, bucket, l, "through "+nodes[i].id)
+		verifyVersions(t, c, versioned, vl, "versioned bucket through "+nodes[i].id)
 		if t.Failed() {
 			return
 		}
+	}
+	checkUsage(t, nodes, accessKey, secretKey, clients[0], bucket, versioned)
+	// The collector ran, and removed blocks (of overwritten objects and of versions
+	// deleted for good), while every acknowledged version stayed.
+	// A block unreferenced at the end of the load is removed once the 10 s grace has
+	// passed, so poll a while: a node restarted late counts from its restart.
+	var blocks, runs int64
+	for deadline := time.Now().Add(time.Minute); ; {
+		if blocks, runs = gcReclaimed(t, nodes, accessKey, secretKey); blocks > 0 || time.Now().After(deadline) {
+			break
+		}
+		pause(t, time.Second) // polling
+	}
+	t.Logf("block collector since the nodes' last starts: %d runs, %d blocks removed", runs, blocks)
+	if blocks == 0 {
+		t.Errorf("the block collector removed nothing (%d runs)", runs)
 	}
 	for _, n := range nodes {
 		n.srv.stop(t)
@@ -388,7 +436,7 @@ func waitSettled(t *testing.T, nodes []*clusterNode, accessKey, secretKey string
 	start := time.Now()
 	deadline := start.Add(chaosSettle)
 	admin, err := client.New(client.Config{
-		Endpoint:    nodes[0].srv.adminURL,
+		Endpoint:    nodes[0].srv.AdminURL,
 		Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 	})
 	if err != nil {
@@ -410,7 +458,7 @@ func waitSettled(t *testing.T, nodes []*clusterNode, accessKey, secretKey string
 // settledState returns "" once the cluster has settled, else what it waits for.
 func settledState(httpc *http.Client, admin *client.Client, nodes []*clusterNode, since time.Time) string {
 	for _, n := range nodes {
-		resp, err := httpc.Get(n.srv.adminURL + "/health/ready")
+		resp, err := httpc.Get(n.srv.AdminURL + "/health/ready")
 		if err != nil {
 			return fmt.Sprintf("%s: %v", n.id, err)
 		}

@@ -16,9 +16,7 @@ import (
 	"io"
 	"io/fs"
 	mrand "math/rand/v2"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -34,6 +32,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/cairnstore/cairn/tests/proctest"
 )
 
 // cairnBin is the server binary that TestMain builds.
@@ -56,65 +56,17 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	root, err := moduleRoot()
-	if err != nil {
+	if cairnBin, err = proctest.Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "process tests:", err)
-		return 1
-	}
-	cairnBin = filepath.Join(dir, "cairn")
-	build := exec.Command("go", "build", "-o", cairnBin, "./cmd/cairn")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "process tests: go build ./cmd/cairn: %v\n%s", err, out)
 		return 1
 	}
 	return m.Run()
 }
 
-// moduleRoot returns the directory of go.mod, from `go env GOMOD`, or ../.. (this
-// package's place in the module) if the go command cannot say.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if gomod := strings.TrimSpace(string(out)); err == nil && gomod != "" && gomod != os.DevNull {
-		return filepath.Dir(gomod), nil
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		return "", fmt.Errorf("cannot find the module root: %w", err)
-	}
-	return root, nil
-}
-
-// lockedBuffer collects a process's output for the test to search and print.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// server is one run of the cairn binary.
+// server is one run of the cairn binary, and its data directory.
 type server struct {
-	cmd      *exec.Cmd
-	dataDir  string
-	s3URL    string
-	adminURL string
-	output   *lockedBuffer // stdout and stderr
-	exited   chan struct{} // closed when the process has been waited for
-	waitErr  error         // valid once exited is closed
+	*proctest.Proc
+	dataDir string
 }
 
 // Startup bounds: the banner and readiness normally take well under a second.
@@ -123,137 +75,58 @@ const (
 	stopTimeout  = 30 * time.Second
 )
 
-var bannerURL = regexp.MustCompile(`(?m)^\s*(S3|Admin) endpoint:\s*(http://\S+)\s*$`)
-
 // startServer starts the binary on ephemeral loopback ports (read back from its
 // banner) with the data directory and root credentials given, and returns once
 // /health/ready answers 200. The process is killed when the test ends, and its output
-// is logged if the test failed.
-func startServer(t *testing.T, dataDir, accessKey, secretKey string) *server {
+// is logged if the test failed. extraArgs are added to the command line.
+func startServer(t *testing.T, dataDir, accessKey, secretKey string, extraArgs ...string) *server {
 	t.Helper()
-	s := spawn(t, []string{"server",
+	s := spawn(t, append([]string{"server",
 		"--data", dataDir,
 		"--s3-addr", "127.0.0.1:0",
 		"--admin-addr", "127.0.0.1:0",
-		"--node-id", "n1"},
+		"--node-id", "n1"}, extraArgs...),
 		"CAIRN_ROOT_ACCESS_KEY="+accessKey, "CAIRN_ROOT_SECRET_KEY="+secretKey)
 	s.dataDir = dataDir
 	s.waitReady(t)
 	return s
 }
 
-// spawn starts the binary with args and, of the environment, only env and the
-// variables that do not start with CAIRN_ (so that only what is given here
-// configures it), and returns without waiting for it to be ready. The process is
-// killed when the test ends, and its output is logged if the test failed.
+// spawn starts the binary (proctest.Spawn) without waiting for it to be ready.
 func spawn(t *testing.T, args []string, env ...string) *server {
 	t.Helper()
-	cmd := exec.Command(cairnBin, args...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CAIRN_") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	s := &server{cmd: cmd, output: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = s.output, s.output
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", cairnBin, err)
-	}
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		s.kill()
-		if t.Failed() {
-			t.Logf("output of server pid %d (%s):\n%s", cmd.Process.Pid, strings.Join(args, " "), tail(s.output.String(), 150))
-		}
-	})
-	return s
+	return &server{Proc: proctest.Spawn(t, cairnBin, args, env...)}
 }
 
-// waitReady waits for the server's banner, reads its S3 and admin endpoints from
-// it, and waits until /health/ready answers 200, failing the test if that takes
-// longer than startTimeout or the process exits.
+// waitReady waits until the server has printed its endpoints and is ready, failing
+// the test if that takes longer than startTimeout or the process exits.
 func (s *server) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	for {
-		urls := map[string]string{}
-		for _, m := range bannerURL.FindAllStringSubmatch(s.output.String(), -1) {
-			urls[m[1]] = m[2]
-		}
-		if urls["S3"] != "" && urls["Admin"] != "" {
-			s.s3URL, s.adminURL = urls["S3"], urls["Admin"]
-			break
-		}
-		s.pollOrFail(t, deadline, "its banner")
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	for {
-		resp, err := client.Get(s.adminURL + "/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		s.pollOrFail(t, deadline, "/health/ready")
-	}
-}
-
-// pollOrFail waits a moment before the next poll for what, and fails the test if the
-// process exited or the deadline passed.
-func (s *server) pollOrFail(t *testing.T, deadline time.Time, what string) {
-	t.Helper()
-	select {
-	case <-s.exited:
-		t.Fatalf("server exited (%v) before %s:\n%s", s.waitErr, what, tail(s.output.String(), 80))
-	case <-time.After(20 * time.Millisecond):
-	}
-	if time.Now().After(deadline) {
-		t.Fatalf("no %s within %v:\n%s", what, startTimeout, tail(s.output.String(), 80))
+	if err := s.Ready(startTimeout); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // pid returns the server's process id.
-func (s *server) pid() int { return s.cmd.Process.Pid }
+func (s *server) pid() int { return s.PID() }
 
 // kill sends SIGKILL and waits for the process to be gone.
-func (s *server) kill() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
-}
+func (s *server) kill() { s.Kill() }
 
 // stop asks the server to shut down (SIGTERM) and waits, killing it if it has not
 // gone within stopTimeout.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-s.exited:
-		if s.waitErr != nil {
-			t.Errorf("server exited with %v after SIGTERM", s.waitErr)
+	case <-s.Exited:
+		if s.WaitErr != nil {
+			t.Errorf("server exited with %v after SIGTERM", s.WaitErr)
 		}
 	case <-time.After(stopTimeout):
 		t.Errorf("server did not stop within %v of SIGTERM", stopTimeout)
 		s.kill()
 	}
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = append([]string{fmt.Sprintf("[… %d earlier lines]", len(lines)-n)}, lines[len(lines)-n:]...)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // randomCredentials returns a fresh root access key and secret.
@@ -378,12 +251,12 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 
 	srv := startServer(t, dataDir, accessKey, secretKey)
 	ctx := context.Background()
-	if _, err := newClient(t, srv.s3URL, accessKey, secretKey).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := newClient(t, srv.S3URL, accessKey, secretKey).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
 
 	for cycle := 1; cycle <= crashCycles; cycle++ {
-		client := newClient(t, srv.s3URL, accessKey, secretKey)
+		client := newClient(t, srv.S3URL, accessKey, secretKey)
 		stats := runLoadAndKill(t, srv, client, bucket, cycle, baseSeed, l)
 		t.Logf("cycle %d: %s", cycle, stats)
 		if t.Failed() {
@@ -397,7 +270,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		} else {
 			t.Logf("cycle %d: %d temp files after the kill, none after the restart", cycle, len(leftover))
 		}
-		verify(t, newClient(t, srv.s3URL, accessKey, secretKey), bucket, l, fmt.Sprintf("cycle %d", cycle))
+		verify(t, newClient(t, srv.S3URL, accessKey, secretKey), bucket, l, fmt.Sprintf("cycle %d", cycle))
 		if t.Failed() {
 			return
 		}
@@ -480,8 +353,8 @@ load:
 			break
 		}
 		select {
-		case <-srv.exited:
-			t.Errorf("cycle %d: server exited under load: %v", cycle, srv.waitErr)
+		case <-srv.Exited:
+			t.Errorf("cycle %d: server exited under load: %v", cycle, srv.WaitErr)
 			break load
 		case writeErr = <-errs:
 			t.Errorf("cycle %d: a write failed before the kill: %v", cycle, writeErr)

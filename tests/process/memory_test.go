@@ -49,7 +49,7 @@ func TestMemoryStreaming1GiB(t *testing.T) {
 	}
 	accessKey, secretKey := randomCredentials(t)
 	srv := startServer(t, t.TempDir(), accessKey, secretKey)
-	endpoint := "https://" + strings.TrimPrefix(srv.s3URL, "http://")
+	endpoint := "https://" + strings.TrimPrefix(srv.S3URL, "http://")
 	client := newClient(t, endpoint, accessKey, secretKey, func(o *s3.Options) {
 		o.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 			tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {

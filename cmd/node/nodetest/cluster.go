@@ -31,6 +31,7 @@ func ClusterTimings() node.Timings {
 		RaftCommit:      10 * time.Millisecond,
 		Reconcile:       200 * time.Millisecond,
 		JoinRetry:       100 * time.Millisecond,
+		SiteSync:        50 * time.Millisecond,
 	}
 }
 
@@ -68,6 +69,14 @@ func ClusterConfig(t testing.TB, id string) node.Config {
 // nodes are closed when the test ends.
 func StartCluster(t testing.TB, n int, options ...func(*node.Config)) []*node.Node {
 	t.Helper()
+	return StartConfigs(t, ClusterConfigs(t, n, options...))
+}
+
+// ClusterConfigs returns the configurations StartCluster starts: node1 … nodeN,
+// each joining all the others with --bootstrap-expect n, adjusted by the options. A
+// test that restarts nodes on their data keeps them.
+func ClusterConfigs(t testing.TB, n int, options ...func(*node.Config)) []node.Config {
+	t.Helper()
 	cfgs := make([]node.Config, n)
 	for i := range cfgs {
 		cfgs[i] = ClusterConfig(t, fmt.Sprintf("node%d", i+1))
@@ -83,6 +92,15 @@ func StartCluster(t testing.TB, n int, options ...func(*node.Config)) []*node.No
 			o(&cfgs[i])
 		}
 	}
+	return cfgs
+}
+
+// StartConfigs starts a node of each of cfgs at once (a cluster's, as
+// ClusterConfigs makes them) and returns them in order once every node is ready
+// and every node's layout holds all of them. They are closed when the test ends.
+func StartConfigs(t testing.TB, cfgs []node.Config) []*node.Node {
+	t.Helper()
+	n := len(cfgs)
 	nodes := make([]*node.Node, n)
 	errs := make([]error, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -168,6 +186,20 @@ func Leader(nodes ...*node.Node) *node.Node {
 		}
 	}
 	return nil
+}
+
+// WaitLeader returns the node of nodes that is the Raft leader, waiting (as WaitFor)
+// while there is none: a cluster that is ready has had a leader, but an election,
+// frequent on a loaded machine with the short test timings, leaves it without one
+// for a moment.
+func WaitLeader(t testing.TB, nodes ...*node.Node) *node.Node {
+	t.Helper()
+	var leader *node.Node
+	WaitFor(t, "one of the nodes is the raft leader", func() bool {
+		leader = Leader(nodes...)
+		return leader != nil
+	})
+	return leader
 }
 
 // WaitFor polls cond every 10ms until it holds, failing the test after 20s.

@@ -3,9 +3,14 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/lifecycle"
 	"github.com/cairnstore/cairn/s3api/admin"
+	"github.com/cairnstore/cairn/s3api/audit"
 )
 
 // One method per admin API endpoint; docs/admin-api.md describes each.
@@ -42,6 +47,13 @@ func (c *Client) RemoveNode(ctx context.Context, id string) (admin.RemoveNodeRes
 	return out, err
 }
 
+// SetNodeOverride sets or clears (a nil field) a node's capacity and zone override.
+func (c *Client) SetNodeOverride(ctx context.Context, id string, in admin.NodeOverride) (admin.Node, error) {
+	var out admin.Node
+	err := c.Do(ctx, http.MethodPut, "/nodes/"+Escape(id), in, &out)
+	return out, err
+}
+
 // Layout returns the current layout and the versions still syncing.
 func (c *Client) Layout(ctx context.Context) (admin.Layout, error) {
 	return get[admin.Layout](ctx, c, "/layout")
@@ -54,9 +66,50 @@ func (c *Client) UpdateLayout(ctx context.Context, in admin.LayoutChange) (admin
 	return out, err
 }
 
+// PreviewLayout computes what a layout change would move, without making it.
+func (c *Client) PreviewLayout(ctx context.Context, in admin.LayoutPreviewRequest) (admin.LayoutPreview, error) {
+	var out admin.LayoutPreview
+	err := c.Do(ctx, http.MethodPost, "/layout/preview", in, &out)
+	return out, err
+}
+
 // Sync returns the progress of moving data to the current layout.
 func (c *Client) Sync(ctx context.Context) (admin.SyncStatus, error) {
 	return get[admin.SyncStatus](ctx, c, "/sync")
+}
+
+// RunGC runs one garbage collection on the serving node now and returns what it did
+// (with dryRun, what it would remove).
+func (c *Client) RunGC(ctx context.Context, dryRun bool) (blob.GCResult, error) {
+	return post[blob.GCResult](ctx, c, "/maintenance/gc?dry-run="+strconv.FormatBool(dryRun))
+}
+
+// GC returns the serving node's latest garbage collection and its totals.
+func (c *Client) GC(ctx context.Context) (admin.GCStatus, error) {
+	return get[admin.GCStatus](ctx, c, "/maintenance/gc")
+}
+
+// RunScrub runs one pass of the integrity scanner on the serving node now and returns
+// what it found (with dryRun, without repairing).
+func (c *Client) RunScrub(ctx context.Context, dryRun bool) (blob.ScrubResult, error) {
+	return post[blob.ScrubResult](ctx, c, "/maintenance/scrub?dry-run="+strconv.FormatBool(dryRun))
+}
+
+// RunLifecycle runs (or resumes) one lifecycle pass on the serving node now and
+// returns what it did.
+func (c *Client) RunLifecycle(ctx context.Context) (lifecycle.Result, error) {
+	return post[lifecycle.Result](ctx, c, "/maintenance/lifecycle")
+}
+
+// Lifecycle returns the serving node's lifecycle run in progress, last run and
+// totals.
+func (c *Client) Lifecycle(ctx context.Context) (admin.LifecycleStatus, error) {
+	return get[admin.LifecycleStatus](ctx, c, "/maintenance/lifecycle")
+}
+
+// Scrub returns the serving node's latest scanner pass and its totals.
+func (c *Client) Scrub(ctx context.Context) (admin.ScrubStatus, error) {
+	return get[admin.ScrubStatus](ctx, c, "/maintenance/scrub")
 }
 
 // Users lists the IAM users.
@@ -215,6 +268,33 @@ func (c *Client) Bucket(ctx context.Context, name string) (admin.Bucket, error) 
 	return get[admin.Bucket](ctx, c, "/buckets/"+Escape(name))
 }
 
+// BucketUsage returns every bucket's usage and requests.
+func (c *Client) BucketUsage(ctx context.Context) (admin.BucketStatsReport, error) {
+	return get[admin.BucketStatsReport](ctx, c, "/usage")
+}
+
+// OneBucketUsage returns one bucket's usage and requests (the report's one item).
+func (c *Client) OneBucketUsage(ctx context.Context, name string) (admin.BucketStatsReport, error) {
+	return get[admin.BucketStatsReport](ctx, c, "/buckets/"+Escape(name)+"/usage")
+}
+
+// BucketQuota returns a bucket's quota and its usage.
+func (c *Client) BucketQuota(ctx context.Context, name string) (admin.BucketQuotaAnswer, error) {
+	return get[admin.BucketQuotaAnswer](ctx, c, "/buckets/"+Escape(name)+"/quota")
+}
+
+// SetBucketQuota sets a bucket's quota (a limit of 0 is none of that kind).
+func (c *Client) SetBucketQuota(ctx context.Context, name string, q admin.BucketQuota) (admin.BucketQuotaAnswer, error) {
+	var out admin.BucketQuotaAnswer
+	err := c.Do(ctx, http.MethodPut, "/buckets/"+Escape(name)+"/quota", q, &out)
+	return out, err
+}
+
+// DeleteBucketQuota clears a bucket's quota.
+func (c *Client) DeleteBucketQuota(ctx context.Context, name string) error {
+	return c.Do(ctx, http.MethodDelete, "/buckets/"+Escape(name)+"/quota", nil, nil)
+}
+
 func get[T any](ctx context.Context, c *Client, path string) (T, error) {
 	var out T
 	err := c.Do(ctx, http.MethodGet, path, nil, &out)
@@ -230,4 +310,25 @@ func post[T any](ctx context.Context, c *Client, path string) (T, error) {
 func list[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 	out, err := get[admin.List[T]](ctx, c, path)
 	return out.Items, err
+}
+
+// AuditLog returns the serving node's latest audit records, newest first, matching
+// filter (keys user, api, action, result, bucket, limit; nil for none).
+func (c *Client) AuditLog(ctx context.Context, filter url.Values) ([]audit.Record, error) {
+	path := "/audit"
+	if len(filter) > 0 {
+		path += "?" + filter.Encode()
+	}
+	return list[audit.Record](ctx, c, path)
+}
+
+// ClusterAuditLog returns the latest audit records of every live node, merged newest
+// first, matching filter (as AuditLog), and which nodes did not answer.
+func (c *Client) ClusterAuditLog(ctx context.Context, filter url.Values) (admin.AuditList, error) {
+	q := url.Values{}
+	for k, v := range filter {
+		q[k] = v
+	}
+	q.Set("scope", "cluster")
+	return get[admin.AuditList](ctx, c, "/audit?"+q.Encode())
 }

@@ -1,6 +1,6 @@
-// Package client calls Cairn's admin API: it signs each request with SigV4 (service
-// "s3", as the admin API expects) using the AWS SDK's signer, sends it, and decodes
-// the JSON answer or the JSON error. The CLI (`cairn admin`) and tests use it.
+// Package client calls Cairn's admin API: it signs each request with SigV4 for the
+// service admin.Service ("cairn-admin", as the admin API requires) using the AWS
+// SDK's signer, sends it, and decodes the JSON answer or the JSON error. The CLI (`cairn admin`) and tests use it.
 package client
 
 import (
@@ -30,8 +30,8 @@ type Config struct {
 	// Credentials yields the access key that signs requests. Required; see
 	// credentials.NewStaticCredentialsProvider for a fixed key.
 	Credentials aws.CredentialsProvider
-	// Region is the region requests are signed for; it must be the node's --region.
-	// Default "us-east-1".
+	// Region is the region requests are signed for. Default "us-east-1"; a node
+	// accepts any region unless it runs with a strict region, which this must match.
 	Region string
 	// HTTPClient sends the requests; http.DefaultClient when nil.
 	HTTPClient *http.Client
@@ -152,6 +152,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 // API requires for a request with a body.
 func (c *Client) newRequest(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
 	u := *c.base
+	path, u.RawQuery, _ = strings.Cut(path, "?")
 	u.Path, _ = url.PathUnescape(admin.Prefix + path)
 	u.RawPath = admin.Prefix + path
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
@@ -172,7 +173,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body []byt
 	if err != nil {
 		return nil, fmt.Errorf("admin client: credentials: %w", err)
 	}
-	if err := c.signer.SignHTTP(ctx, creds, req, hash, "s3", c.region, time.Now()); err != nil {
+	if err := c.signer.SignHTTP(ctx, creds, req, hash, admin.Service, c.region, time.Now()); err != nil {
 		return nil, fmt.Errorf("admin client: sign: %w", err)
 	}
 	return req, nil

@@ -1,0 +1,184 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/cairnstore/cairn/blob"
+	"github.com/cairnstore/cairn/meta"
+)
+
+// The versions in between (docs/site-sync.md#versions): under a bidirectional rule
+// between versioned Cairn buckets, a key written several times (or deleted and
+// written again) before the sender reads it would reach the target as its
+// current state only. So before the current state the sender sends every version
+// and delete marker of the key made within the partition's window (since a little
+// before its checkpoint) that the target lacks, oldest first, each at its original
+// HLC: the target then holds the same versions, in the same order, as the source.
+// A version is matched across the sites by its slot's HLC (the time in its version
+// id), which a two-way replica keeps; the version ids themselves differ (their
+// node part is the storing node's). Nothing is ever deleted here: a version
+// deleted by id is not told from one never sent (docs/site-sync.md#not-yet).
+
+// maxFillVersions bounds the versions of one key listed per change.
+const maxFillVersions = 1000
+
+// sourceVersion is a version or delete marker of the source's, in the window.
+type sourceVersion struct {
+	id     string
+	at     uint64 // the slot's HLC
+	marker bool
+}
+
+// fillVersionsOf is fillVersions for a key whose newest version or delete marker
+// on the source is current (its id; "" or "null" in a bucket never versioned, which
+// has nothing in between), with the partition's window (zero: none).
+func (d *delivery) fillVersionsOf(ctx context.Context, key, current string, window uint64, site string) error {
+	if window == 0 || current == "" || current == blob.NullVersion {
+		return nil
+	}
+	return d.fillVersions(ctx, key, window, site)
+}
+
+// fillVersions sends the versions of key made since the stamp since (wall
+// milliseconds << 16, as HLCs are) that the target lacks, but the newest, which
+// apply sends. It does nothing but under a bidirectional rule to a Cairn site.
+// A target that refuses to list versions (s3:ListBucketVersions) gets the current
+// state only, as before.
+func (d *delivery) fillVersions(ctx context.Context, key string, since uint64, site string) error {
+	if d.rule.Mode != meta.ModeBidirectional || site == "" {
+		return nil
+	}
+	src, _, err := d.versionsSince(ctx, d.w.cfg.Local, d.rule.Bucket, key, since)
+	if err != nil {
+		return sourceErr(err)
+	}
+	if len(src) < 2 {
+		return nil // the newest alone, or none: apply's
+	}
+	got, null, err := d.versionsSince(ctx, d.target, d.rule.TargetBucket, key, since)
+	if hasCode(err, "AccessDenied") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if null {
+		// The target's bucket is not versioned (or suspended): it keeps no
+		// history to fill, and older writes sent there are superseded on arrival.
+		return nil
+	}
+	have := map[uint64]bool{}
+	for _, v := range got {
+		have[v.at] = true
+	}
+	for _, v := range src[:len(src)-1] { // oldest first; the newest is apply's
+		if have[v.at] {
+			continue
+		}
+		if err := d.sendVersion(ctx, key, v, site); err != nil {
+			return fmt.Errorf("version %s: %w", v.id, err)
+		}
+	}
+	return nil
+}
+
+// versionsSince lists the versions and delete markers of key in bucket through c
+// whose slot time is after since, oldest first; null versions, which have none,
+// are left out, and reported by null.
+func (d *delivery) versionsSince(ctx context.Context, c *s3.Client, bucket, key string, since uint64) (vs []sourceVersion, null bool, err error) {
+	out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key),
+		MaxKeys: aws.Int32(maxFillVersions)})
+	if err != nil {
+		return nil, false, err
+	}
+	add := func(k, id *string, marker bool) {
+		if aws.ToString(k) != key {
+			return
+		}
+		if aws.ToString(id) == blob.NullVersion {
+			null = true
+		}
+		at, ok := blob.VersionIDTime(aws.ToString(id))
+		if ok && uint64(at) > since {
+			vs = append(vs, sourceVersion{id: aws.ToString(id), at: uint64(at), marker: marker})
+		}
+	}
+	for _, v := range out.Versions {
+		add(v.Key, v.VersionId, false)
+	}
+	for _, m := range out.DeleteMarkers {
+		add(m.Key, m.VersionId, true)
+	}
+	slices.SortFunc(vs, func(a, b sourceVersion) int {
+		switch {
+		case a.at < b.at:
+			return -1
+		case a.at > b.at:
+			return 1
+		}
+		return 0
+	})
+	return vs, null, nil
+}
+
+// sendVersion sends one version or delete marker of the source's at its original
+// time, unless it came from the target's site.
+func (d *delivery) sendVersion(ctx context.Context, key string, v sourceVersion, site string) error {
+	src, bucket, k := d.w.cfg.Local, aws.String(d.rule.Bucket), aws.String(key)
+	if v.marker {
+		if !d.rule.ReplicateDeletes {
+			return nil
+		}
+		_, err := src.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: k, VersionId: aws.String(v.id)})
+		h := errorHeader(err)
+		if h == nil {
+			return sourceErr(fmt.Errorf("delete marker: %w", err))
+		}
+		from := originOf(h)
+		if from.site == site {
+			return nil
+		}
+		if from.site == "" {
+			from.site = h.Get(hdrSiteID)
+		}
+		from.time = strconv.FormatUint(v.at, 10)
+		if _, err := d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: k}, withOrigin(from)); err != nil {
+			return err
+		}
+		d.stats.sent(0, true)
+		return nil
+	}
+	obj, err := src.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: k, VersionId: aws.String(v.id)})
+	if isNotFound(err) || hasCode(err, "NoSuchVersion") {
+		return nil // removed since the listing
+	}
+	if err != nil {
+		return sourceErr(err)
+	}
+	defer obj.Body.Close()
+	from := originOf(outputHeader(obj.ResultMetadata))
+	if from.site == site {
+		return nil
+	}
+	var tags []types.Tag
+	if aws.ToInt32(obj.TagCount) > 0 || len(d.rule.Tags) > 0 {
+		t, err := src.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: bucket, Key: k, VersionId: aws.String(v.id)})
+		if err != nil {
+			return sourceErr(fmt.Errorf("tags: %w", err))
+		}
+		tags = t.TagSet
+	}
+	if !d.rule.Matches(key, tagMap(tags)) {
+		return nil
+	}
+	from.time = strconv.FormatUint(v.at, 10)
+	_, err = d.sendCopy(ctx, key, obj, tags, sourceAttributes(obj, tags), withOrigin(from))
+	return err
+}
