@@ -8,32 +8,40 @@ type BucketUsage = index.BucketUsage
 
 // ClusterBucketUsage sums the buckets' usage over the cluster from the nodes'
 // Counts, counting each object once although every owner of its partition reports
-// it: for each bucket and partition it takes the greatest figure any node reports
-// (the owner that is furthest along), then sums the partitions. Owners converge by
-// anti-entropy, so the maximum is the settled figure, and it stays right while one
-// owner is down, behind, or still holds a partition it no longer owns after a layout
-// change. A node that did not answer is simply left out of counts.
+// it. For each bucket and partition it takes the figures of the owner that has seen
+// the newest change there (the greatest PartUsage.Latest; among equals, the
+// greatest figures), then sums the partitions. An owner that missed a write or a
+// removal is behind in time, so its figures, whether too low or too high, are not
+// taken; owners converge by anti-entropy, after which they all report the same.
+// This stays right while one owner is down or behind, or still holds a partition it
+// no longer owns after a layout change. A node that did not answer is simply left
+// out of counts.
 func ClusterBucketUsage(counts []Counts) map[string]BucketUsage {
-	peak := map[string]map[int]BucketUsage{}
+	best := map[string]map[int]index.PartUsage{}
 	for _, c := range counts {
 		for bucket, parts := range c.Buckets {
-			m := peak[bucket]
+			m := best[bucket]
 			if m == nil {
-				m = map[int]BucketUsage{}
-				peak[bucket] = m
+				m = map[int]index.PartUsage{}
+				best[bucket] = m
 			}
 			for p, u := range parts {
-				v := m[p]
-				v.Max(u)
-				m[p] = v
+				v, seen := m[p]
+				switch {
+				case !seen || u.Latest > v.Latest:
+					m[p] = u
+				case u.Latest == v.Latest:
+					v.Max(u.BucketUsage)
+					m[p] = v
+				}
 			}
 		}
 	}
-	out := make(map[string]BucketUsage, len(peak))
-	for bucket, parts := range peak {
+	out := make(map[string]BucketUsage, len(best))
+	for bucket, parts := range best {
 		var sum BucketUsage
 		for _, u := range parts {
-			sum.Add(u)
+			sum.Add(u.BucketUsage)
 		}
 		out[bucket] = sum
 	}

@@ -38,9 +38,20 @@ func (u *BucketUsage) Max(o BucketUsage) {
 	u.DeleteMarkers = max(u.DeleteMarkers, o.DeleteMarkers)
 }
 
+// PartUsage is one bucket's usage in one partition of one index, with the time of
+// the newest change that index holds there.
+type PartUsage struct {
+	BucketUsage
+	// Latest is the greatest HLC among the bucket's records in the partition,
+	// tombstones included: a record's slot time, or the time of its last attribute
+	// change or removal. Of the owners of a partition, the one with the greatest
+	// Latest has seen the most recent change (blob.ClusterBucketUsage).
+	Latest uint64 `json:"latest,omitempty"`
+}
+
 // PartitionUsage is one index's usage by bucket and partition:
 // PartitionUsage[bucket][partition].
-type PartitionUsage map[string]map[int]BucketUsage
+type PartitionUsage map[string]map[int]PartUsage
 
 // usageWalk accumulates PartitionUsage from the version records in key order, one
 // record at a time (see Stats): a key's records come together, newest first, so the
@@ -54,7 +65,7 @@ type usageWalk struct {
 	// keys are ordered by partition, then bucket, so each group is contiguous and
 	// reaches out once (flush), not once per record.
 	group []byte
-	sum   BucketUsage
+	sum   PartUsage
 }
 
 // add counts the version record k, v. A record that does not decode is left out
@@ -70,17 +81,19 @@ func (w *usageWalk) add(k, v []byte) {
 		w.lastKey = append(w.lastKey[:0], k[:kp]...)
 		w.current = false
 	}
-	flags, size, err := recordUsage(v)
-	if err != nil {
+	flags, size, changed, err := recordUsage(v)
+	_, hlc, okKey := splitVersionKey(k, bp)
+	if err != nil || !okKey {
 		w.skipped++
-		return
-	}
-	if flags&flagTombstone != 0 {
 		return
 	}
 	if !bytes.Equal(k[:bp], w.group) {
 		w.flush()
 		w.group = append(w.group[:0], k[:bp]...)
+	}
+	w.sum.Latest = max(w.sum.Latest, hlc, changed)
+	if flags&flagTombstone != 0 {
+		return
 	}
 	if flags&flagDeleteMarker != 0 {
 		w.sum.DeleteMarkers++
@@ -103,14 +116,15 @@ func (w *usageWalk) flush() {
 	bucket := string(w.group[2 : len(w.group)-1])
 	byPart := w.out[bucket]
 	if byPart == nil {
-		byPart = map[int]BucketUsage{}
+		byPart = map[int]PartUsage{}
 		w.out[bucket] = byPart
 	}
 	p := int(binary.BigEndian.Uint16(w.group))
 	u := byPart[p]
-	u.Add(w.sum)
+	u.Add(w.sum.BucketUsage)
+	u.Latest = max(u.Latest, w.sum.Latest)
 	byPart[p] = u
-	w.group, w.sum = w.group[:0], BucketUsage{}
+	w.group, w.sum = w.group[:0], PartUsage{}
 }
 
 // splitRecordKey returns the lengths of a version key's bucket prefix
@@ -131,13 +145,14 @@ func splitRecordKey(k []byte) (bp, kp int, ok bool) {
 	return bp, bp + o + 1, true
 }
 
-// recordUsage returns a version record's flags and size, reading no further.
-func recordUsage(v []byte) (flags byte, size int64, err error) {
+// recordUsage returns a version record's flags, size and attribute-change time,
+// reading no further.
+func recordUsage(v []byte) (flags byte, size int64, changed uint64, err error) {
 	d := decoder{b: v}
 	f := d.recordFormat()
 	flags = d.byte()
-	d.changed(f)
+	changed = d.changed(f)
 	d.raw() // node
 	size = d.varint()
-	return flags, size, d.err
+	return flags, size, changed, d.err
 }
