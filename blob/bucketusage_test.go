@@ -13,7 +13,9 @@ import (
 // whether it missed a write (too low) or a removal (too high); the partitions of a
 // bucket add up.
 func TestClusterBucketUsageCountsEachObjectOnce(t *testing.T) {
-	at := func(u BucketUsage, latest uint64) index.PartUsage { return index.PartUsage{BucketUsage: u, Latest: latest} }
+	at := func(u BucketUsage, latest uint64) index.PartUsage {
+		return index.PartUsage{BucketUsage: u, Latest: latest}
+	}
 	full := BucketUsage{Objects: 2, Bytes: 20, Versions: 3, VersionBytes: 30, DeleteMarkers: 1}
 	behind := BucketUsage{Objects: 1, Bytes: 10, Versions: 1, VersionBytes: 10}
 	// missedRemoval still holds a version the others removed for good.
