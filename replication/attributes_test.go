@@ -184,13 +184,16 @@ func TestTagsMetadataAndObjectLockReplicate(t *testing.T) {
 				}
 				waitRounds(t, a.n, b.n)
 				carried := toA.carried.Load() + toB.carried.Load()
+				settled := a.status(t)
 				for range 3 {
 					waitRounds(t, a.n, b.n)
 				}
 				require.Equal(t, carried, toA.carried.Load()+toB.carried.Load(), "bytes sent between the sites after they agreed: a loop")
 				require.True(t, same("locked", "plain")(), "the sites moved apart again")
+				a.requireNoNewFailures(t, settled)
+			} else {
+				require.Empty(t, a.status(t).LastError)
 			}
-			require.Empty(t, a.status(t).LastError)
 		})
 	}
 }

@@ -128,6 +128,17 @@ func (st *site) status(t *testing.T) meta.ReplicationStatus {
 	return meta.ReplicationStatus{}
 }
 
+// requireNoNewFailures fails the test if st's rule to-peer failed since the status
+// before was read. While a link is cut, deliveries fail (and are retried); a round
+// that starts in the cut, on a loaded machine, records its error. Once the sites
+// agree, no round may fail.
+func (st *site) requireNoNewFailures(t *testing.T, before meta.ReplicationStatus) {
+	t.Helper()
+	now := st.status(t)
+	require.Equal(t, before.Failures, now.Failures, "a delivery failed after the sites agreed: %s", now.LastError)
+	require.Equal(t, before.LastErrAt, now.LastErrAt, "a delivery failed after the sites agreed: %s", now.LastError)
+}
+
 // TestOppositeRulesDoNotLoop: two Cairn sites with opposite one-way rules on the
 // same bucket pair. Writes and deletes on both sides reach the other side once,
 // and nothing comes back: after they converge, further rounds carry no byte over

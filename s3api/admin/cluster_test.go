@@ -166,7 +166,7 @@ func TestEveryNodeOfAClusterReportsTheSameTopology(t *testing.T) {
 		c, err := clients[1].Cluster(ctx)
 		l := nodetest.Leader(nodes...)
 		return err == nil && l != nil && c.Raft.Leader == l.NodeID()
-	}, 10*time.Second, 50*time.Millisecond, "the admin API names the Raft leader")
+	}, 30*time.Second, 50*time.Millisecond, "the admin API names the Raft leader")
 
 	ns, err := clients[2].Nodes(ctx)
 	require.NoError(t, err)

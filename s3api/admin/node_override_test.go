@@ -35,8 +35,7 @@ func TestNodeCapacityOverrideMakesANewLayout(t *testing.T) {
 	nodes := nodetest.StartCluster(t, 2)
 	ctx := context.Background()
 	ak, sk := nodes[0].RootCredentials()
-	leader := nodetest.Leader(nodes...)
-	require.NotNil(t, leader)
+	leader := nodetest.WaitLeader(t, nodes...)
 	follower := nodes[0]
 	if follower == leader {
 		follower = nodes[1]

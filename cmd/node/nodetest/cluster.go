@@ -202,10 +202,12 @@ func WaitLeader(t testing.TB, nodes ...*node.Node) *node.Node {
 	return leader
 }
 
-// WaitFor polls cond every 10ms until it holds, failing the test after 20s.
+// WaitFor polls cond every 10ms until it holds, failing the test after 40s: a
+// generous limit, as a 2-core CI machine running two test packages at once (each
+// with its own clusters) can take many seconds over what takes one second alone.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
