@@ -138,7 +138,7 @@ type ReplicationRule struct {
 	// Paused stops delivery; the changes made meanwhile are sent on resume.
 	Paused bool `json:"paused"`
 	// SyncBucket makes the target bucket (when missing) and keeps its settings
-	// (versioning, object lock configuration, lifecycle, policy, tags) those of
+	// (versioning, object lock configuration, lifecycle, policy, tags, CORS, default encryption) those of
 	// the source bucket (docs/site-sync.md#bucket-level-sync).
 	SyncBucket bool `json:"syncBucket,omitempty"`
 	// Since is the HLC from which changes are replicated in ModeNewOnly: the rule's

@@ -17,8 +17,8 @@ import (
 
 // Bucket-level sync (docs/site-sync.md#bucket-level-sync): a rule with SyncBucket
 // makes its target bucket when it is missing, and keeps the target bucket's
-// versioning, object lock configuration, lifecycle, policy and tags those of the
-// source bucket. The backfiller compares the two every BucketInterval, through
+// versioning, object lock configuration, lifecycle, policy, tags, CORS rules and
+// default encryption those of the source bucket. The backfiller compares the two every BucketInterval, through
 // the S3 API on both sides, and sends what differs.
 
 // errNoTargetBucket: the target bucket is missing and could not be made.
@@ -64,7 +64,7 @@ func (d *delivery) syncBucket(ctx context.Context) error {
 	if err := d.makeTargetBucket(ctx, locked); err != nil {
 		return err
 	}
-	steps := []func(context.Context) error{d.syncVersioning, d.syncLifecycle, d.syncPolicy, d.syncBucketTags}
+	steps := []func(context.Context) error{d.syncVersioning, d.syncLifecycle, d.syncPolicy, d.syncBucketTags, d.syncCORS, d.syncEncryption}
 	if locked {
 		steps = append(steps, func(ctx context.Context) error { return d.syncObjectLock(ctx, lock.ObjectLockConfiguration) })
 	}
@@ -138,70 +138,96 @@ func (d *delivery) syncObjectLock(ctx context.Context, want *types.ObjectLockCon
 	return err
 }
 
+// bucketSetting is a bucket setting that bucket-level sync keeps the target's the
+// source's. get reads it from a bucket through c (a bucket without it answers the
+// error code none, read as the zero value); the source's value goes through adapt
+// when set; then, when the two differ, put sends the source's, or remove deletes
+// the target's when the source's is empty.
+type bucketSetting[T any] struct {
+	none   string
+	get    func(ctx context.Context, c *s3.Client, bucket *string) (T, error)
+	adapt  func(T) T
+	equal  func(want, got T) bool
+	empty  func(T) bool
+	put    func(ctx context.Context, c *s3.Client, bucket *string, v T) error
+	remove func(ctx context.Context, c *s3.Client, bucket *string) error
+}
+
+// syncSetting reads setting s on both sides and sends what differs.
+func syncSetting[T any](ctx context.Context, d *delivery, s bucketSetting[T]) error {
+	want, err := s.get(ctx, d.w.cfg.Local, aws.String(d.rule.Bucket))
+	if err != nil && !hasCode(err, s.none) {
+		return sourceErr(err)
+	}
+	if s.adapt != nil {
+		want = s.adapt(want)
+	}
+	tb := aws.String(d.rule.TargetBucket)
+	got, err := s.get(ctx, d.target, tb)
+	if err != nil && !hasCode(err, s.none) {
+		return err
+	}
+	switch {
+	case s.empty(want) && s.empty(got), s.equal(want, got):
+		return nil
+	case s.empty(want):
+		return s.remove(ctx, d.target, tb)
+	default:
+		return s.put(ctx, d.target, tb, want)
+	}
+}
+
 // syncLifecycle sends the source's lifecycle rules, or deletes the target's when
 // the source has none.
 func (d *delivery) syncLifecycle(ctx context.Context) error {
-	const none = "NoSuchLifecycleConfiguration"
-	s, err := d.w.cfg.Local.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(d.rule.Bucket)})
-	if err != nil && !hasCode(err, none) {
-		return sourceErr(err)
-	}
-	var want []types.LifecycleRule
-	if err == nil {
-		want = s.Rules
-	}
-	tb := aws.String(d.rule.TargetBucket)
-	t, err := d.target.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: tb})
-	if err != nil && !hasCode(err, none) {
-		return err
-	}
-	var got []types.LifecycleRule
-	if err == nil {
-		got = t.Rules
-	}
-	switch {
-	case len(want) == 0 && len(got) == 0, reflect.DeepEqual(want, got):
-		return nil
-	case len(want) == 0:
-		_, err = d.target.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: tb})
-	default:
-		_, err = d.target.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: tb,
-			LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: want}})
-	}
-	return err
+	return syncSetting(ctx, d, bucketSetting[[]types.LifecycleRule]{
+		none: "NoSuchLifecycleConfiguration",
+		get: func(ctx context.Context, c *s3.Client, b *string) ([]types.LifecycleRule, error) {
+			out, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+			if err != nil {
+				return nil, err
+			}
+			return out.Rules, nil
+		},
+		equal: deepEqual[[]types.LifecycleRule],
+		empty: func(r []types.LifecycleRule) bool { return len(r) == 0 },
+		put: func(ctx context.Context, c *s3.Client, b *string, r []types.LifecycleRule) error {
+			_, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b,
+				LifecycleConfiguration: &types.BucketLifecycleConfiguration{Rules: r}})
+			return err
+		},
+		remove: func(ctx context.Context, c *s3.Client, b *string) error {
+			_, err := c.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: b})
+			return err
+		},
+	})
 }
 
 // syncPolicy sends the source's bucket policy, its resources renamed from the
 // source bucket's ARN to the target's, or deletes the target's when the source
 // has none.
 func (d *delivery) syncPolicy(ctx context.Context) error {
-	const none = "NoSuchBucketPolicy"
-	s, err := d.w.cfg.Local.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(d.rule.Bucket)})
-	if err != nil && !hasCode(err, none) {
-		return sourceErr(err)
-	}
-	var want string
-	if err == nil {
-		want = renameBucketARN(aws.ToString(s.Policy), d.rule.Bucket, d.rule.TargetBucket)
-	}
-	tb := aws.String(d.rule.TargetBucket)
-	t, err := d.target.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: tb})
-	if err != nil && !hasCode(err, none) {
-		return err
-	}
-	var got string
-	if err == nil {
-		got = aws.ToString(t.Policy)
-	}
-	switch {
-	case want == got:
-		return nil
-	case want == "":
-		_, err = d.target.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: tb})
-	default:
-		_, err = d.target.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: tb, Policy: aws.String(want)})
-	}
-	return err
+	return syncSetting(ctx, d, bucketSetting[string]{
+		none: "NoSuchBucketPolicy",
+		get: func(ctx context.Context, c *s3.Client, b *string) (string, error) {
+			out, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.Policy), nil
+		},
+		adapt: func(doc string) string { return renameBucketARN(doc, d.rule.Bucket, d.rule.TargetBucket) },
+		equal: func(want, got string) bool { return want == got },
+		empty: func(doc string) bool { return doc == "" },
+		put: func(ctx context.Context, c *s3.Client, b *string, doc string) error {
+			_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: aws.String(doc)})
+			return err
+		},
+		remove: func(ctx context.Context, c *s3.Client, b *string) error {
+			_, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b})
+			return err
+		},
+	})
 }
 
 // renameBucketARN renames, in a policy document, the resources of bucket from to
@@ -218,34 +244,81 @@ func renameBucketARN(doc, from, to string) string {
 // syncBucketTags sends the source bucket's tags, or deletes the target's when the
 // source has none.
 func (d *delivery) syncBucketTags(ctx context.Context) error {
-	const none = "NoSuchTagSet"
-	s, err := d.w.cfg.Local.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(d.rule.Bucket)})
-	if err != nil && !hasCode(err, none) {
-		return sourceErr(err)
-	}
-	var want map[string]string
-	if err == nil {
-		want = tagMap(s.TagSet)
-	}
-	tb := aws.String(d.rule.TargetBucket)
-	t, err := d.target.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: tb})
-	if err != nil && !hasCode(err, none) {
-		return err
-	}
-	var got map[string]string
-	if err == nil {
-		got = tagMap(t.TagSet)
-	}
-	switch {
-	case maps.Equal(want, got):
-		return nil
-	case len(want) == 0:
-		_, err = d.target.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: tb})
-	default:
-		_, err = d.target.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: tb, Tagging: &types.Tagging{TagSet: tagSet(want)}})
-	}
-	return err
+	return syncSetting(ctx, d, bucketSetting[map[string]string]{
+		none: "NoSuchTagSet",
+		get: func(ctx context.Context, c *s3.Client, b *string) (map[string]string, error) {
+			out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+			if err != nil {
+				return nil, err
+			}
+			return tagMap(out.TagSet), nil
+		},
+		equal: maps.Equal[map[string]string, map[string]string],
+		empty: func(m map[string]string) bool { return len(m) == 0 },
+		put: func(ctx context.Context, c *s3.Client, b *string, m map[string]string) error {
+			_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: b, Tagging: &types.Tagging{TagSet: tagSet(m)}})
+			return err
+		},
+		remove: func(ctx context.Context, c *s3.Client, b *string) error {
+			_, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: b})
+			return err
+		},
+	})
 }
+
+// syncCORS sends the source bucket's CORS rules, or deletes the target's when the
+// source has none.
+func (d *delivery) syncCORS(ctx context.Context) error {
+	return syncSetting(ctx, d, bucketSetting[[]types.CORSRule]{
+		none: "NoSuchCORSConfiguration",
+		get: func(ctx context.Context, c *s3.Client, b *string) ([]types.CORSRule, error) {
+			out, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b})
+			if err != nil {
+				return nil, err
+			}
+			return out.CORSRules, nil
+		},
+		equal: deepEqual[[]types.CORSRule],
+		empty: func(r []types.CORSRule) bool { return len(r) == 0 },
+		put: func(ctx context.Context, c *s3.Client, b *string, r []types.CORSRule) error {
+			_, err := c.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: b, CORSConfiguration: &types.CORSConfiguration{CORSRules: r}})
+			return err
+		},
+		remove: func(ctx context.Context, c *s3.Client, b *string) error {
+			_, err := c.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: b})
+			return err
+		},
+	})
+}
+
+// syncEncryption sends the source bucket's default encryption, or deletes the
+// target's when the source has none.
+func (d *delivery) syncEncryption(ctx context.Context) error {
+	return syncSetting(ctx, d, bucketSetting[[]types.ServerSideEncryptionRule]{
+		none: "ServerSideEncryptionConfigurationNotFoundError",
+		get: func(ctx context.Context, c *s3.Client, b *string) ([]types.ServerSideEncryptionRule, error) {
+			out, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+			if err != nil || out.ServerSideEncryptionConfiguration == nil {
+				return nil, err
+			}
+			return out.ServerSideEncryptionConfiguration.Rules, nil
+		},
+		equal: deepEqual[[]types.ServerSideEncryptionRule],
+		empty: func(r []types.ServerSideEncryptionRule) bool { return len(r) == 0 },
+		put: func(ctx context.Context, c *s3.Client, b *string, r []types.ServerSideEncryptionRule) error {
+			_, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b,
+				ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: r}})
+			return err
+		},
+		remove: func(ctx context.Context, c *s3.Client, b *string) error {
+			_, err := c.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: b})
+			return err
+		},
+	})
+}
+
+// deepEqual compares two settings as decoded by the SDK.
+func deepEqual[T any](a, b T) bool { return reflect.DeepEqual(a, b) }
 
 // hasCode reports an S3 error answer with one of codes.
 func hasCode(err error, codes ...string) bool {

@@ -26,6 +26,8 @@ type bucketSettings struct {
 	lifecycle  string
 	policy     string
 	tags       string
+	cors       string
+	encryption string
 }
 
 func readBucketSettings(t *testing.T, c *s3.Client, bucket string) bucketSettings {
@@ -53,13 +55,21 @@ func readBucketSettings(t *testing.T, c *s3.Client, bucket string) bucketSetting
 	if tg, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}); err == nil {
 		s.tags = fmt.Sprint(tagMapOf(tg.TagSet))
 	}
+	if c, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b}); err == nil {
+		data, _ := json.Marshal(c.CORSRules)
+		s.cors = string(data)
+	}
+	if e, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}); err == nil && e.ServerSideEncryptionConfiguration != nil {
+		data, _ := json.Marshal(e.ServerSideEncryptionConfiguration.Rules)
+		s.encryption = string(data)
+	}
 	return s
 }
 
 // TestBucketLevelSync: a rule with syncBucket makes its target bucket on the other
 // Cairn site (with object lock when the source has it) and keeps its versioning,
-// object lock configuration, lifecycle, policy (renamed to the target bucket) and
-// tags the source's, through changes and removals; objects are delivered into it.
+// object lock configuration, lifecycle, policy (renamed to the target bucket),
+// tags, CORS rules and default encryption the source's, through changes and removals; objects are delivered into it.
 // A rule without it leaves a missing target bucket missing.
 func TestBucketLevelSync(t *testing.T) {
 	ctx := t.Context()
@@ -91,6 +101,14 @@ func TestBucketLevelSync(t *testing.T) {
 	require.NoError(t, err)
 	_, err = as.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("docs"), Policy: aws.String(
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::docs/public/*"}]}`)})
+	require.NoError(t, err)
+	_, err = as.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String("docs"), CORSConfiguration: &types.CORSConfiguration{
+		CORSRules: []types.CORSRule{{AllowedMethods: []string{"GET", "PUT"}, AllowedOrigins: []string{"https://app.example"},
+			AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: aws.Int32(600)}}}})
+	require.NoError(t, err)
+	_, err = as.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("docs"),
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256}}}}})
 	require.NoError(t, err)
 	_, err = as.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vault"), ObjectLockEnabledForBucket: aws.Bool(true)})
 	require.NoError(t, err)
@@ -132,6 +150,8 @@ func TestBucketLevelSync(t *testing.T) {
 	require.Contains(t, got.policy, "arn:aws:s3:::docs-eu/public/*")
 	require.Equal(t, "map[team:ops]", got.tags)
 	require.Contains(t, got.lifecycle, "tmp/")
+	require.Contains(t, got.cors, "https://app.example")
+	require.Contains(t, got.encryption, "AES256")
 	require.Contains(t, readBucketSettings(t, bs, "vault-eu").lock, "GOVERNANCE")
 
 	// Objects go into the bucket made.
@@ -149,6 +169,10 @@ func TestBucketLevelSync(t *testing.T) {
 	_, err = as.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("docs")})
 	require.NoError(t, err)
 	_, err = as.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String("docs")})
+	require.NoError(t, err)
+	_, err = as.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String("docs")})
+	require.NoError(t, err)
+	_, err = as.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: aws.String("docs")})
 	require.NoError(t, err)
 	_, err = as.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("docs"),
 		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("team"), Value: aws.String("dev")}}}})

@@ -252,7 +252,7 @@ func (a *adminCLI) rulePutCommand(create bool) *cobra.Command {
 	f.StringSliceVar(&tags, "tag", nil, "replicate only objects with this tag, KEY=VALUE (repeat)")
 	f.BoolVar(&in.ReplicateDeletes, "replicate-deletes", false, "replicate deletes and delete markers too")
 	f.BoolVar(&in.Paused, "paused", false, "create the rule paused")
-	f.BoolVar(&in.SyncBucket, "sync-bucket", false, "create the target bucket if missing and keep its settings (versioning, object lock, lifecycle, policy, tags) the source's")
+	f.BoolVar(&in.SyncBucket, "sync-bucket", false, "create the target bucket if missing and keep its settings (versioning, object lock, lifecycle, policy, tags, CORS, encryption) the source's")
 	_ = cmd.MarkFlagRequired("connection")
 	_ = cmd.MarkFlagRequired("target-bucket")
 	return cmd
