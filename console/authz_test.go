@@ -90,10 +90,13 @@ func TestEndpointAuthorization(t *testing.T) {
 	forbidden, unauth := http.StatusForbidden, http.StatusUnauthorized
 	calls := []call{
 		{"GET", "/api/session", "", want{unauth, ok, ok}, ""},
+		{"GET", "/api/buckets", "", want{unauth, ok, ok}, ""},
 		{"POST", "/api/metadata", `{"bucket":"data","key":"top.txt","cacheControl":"no-cache"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"docs/","toPrefix":"moved/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"moved/","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/buckets", url.Values{"name": {"made-by-console"}}.Encode(), want{unauth, forbidden, redirect}, "AccessDenied"},
+		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"docs/","toBucket":"made-by-console","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
+		{"POST", "/api/move-folder", `{"bucket":"made-by-console","prefix":"docs/","toBucket":"data","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/multipart/create", `{"bucket":"data","key":"big.bin","size":20000000}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/delete", `{"bucket":"data","keys":["top.txt"]}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/delete", `{"bucket":"data","prefixes":["docs/"]}`, want{unauth, forbidden, ok}, "AccessDenied"},

@@ -34,10 +34,16 @@ type moveAnswer struct {
 // until done or refused; it returns every batch's answer and the last status.
 func (b *browser) moveFolder(bucket, from, to string) ([]moveAnswer, int) {
 	b.t.Helper()
+	return b.moveFolderTo(bucket, from, "", to)
+}
+
+// moveFolderTo is moveFolder to another bucket ("" for the same).
+func (b *browser) moveFolderTo(bucket, from, toBucket, to string) ([]moveAnswer, int) {
+	b.t.Helper()
 	var all []moveAnswer
 	after := ""
 	for {
-		req, _ := json.Marshal(map[string]string{"bucket": bucket, "prefix": from, "toPrefix": to, "startAfter": after})
+		req, _ := json.Marshal(map[string]string{"bucket": bucket, "prefix": from, "toBucket": toBucket, "toPrefix": to, "startAfter": after})
 		resp, body := b.do(http.MethodPost, "/api/move-folder", string(req), nil)
 		var a moveAnswer
 		require.NoError(b.t, json.Unmarshal([]byte(body), &a), body)

@@ -77,6 +77,7 @@ func (c *Console) routes() *http.ServeMux {
 	page("POST /api/metadata", c.putObjectMetadata)
 	page("POST /api/move-folder", c.moveFolder)
 	page("GET /api/session", c.sessionInfo)
+	page("GET /api/buckets", c.bucketNames)
 
 	m.Handle("/", securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "NotFound", "There is no such page in the console.")
