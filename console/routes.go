@@ -53,6 +53,7 @@ func (c *Console) routes() *http.ServeMux {
 	page("GET /cluster", c.clusterPage)
 	page("POST /cluster/preview", c.previewLayout)
 	page("POST /cluster/apply", c.applyLayout)
+	page("POST /cluster/clear-override", c.clearOverride)
 	page("GET /audit", c.auditPage)
 	page("GET /usage", c.usagePage)
 	page("GET /charts", c.metricsPage) // not /metrics: the admin address serves Prometheus there
