@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,6 +36,7 @@ func (e *env) putLarge(t *testing.T, bucket, key string, data []byte) {
 		ContentType: aws.String("video/mp4"), CacheControl: aws.String("max-age=60"),
 		ContentDisposition: aws.String(`attachment; filename="clip.mp4"`), ContentLanguage: aws.String("fr"),
 		ContentEncoding:   aws.String("identity"),
+		Expires:           aws.Time(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)),
 		Metadata:          map[string]string{"camera": "north", "take": "3"},
 		Tagging:           aws.String("team=video&stage=raw cut"),
 		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ChecksumType: types.ChecksumTypeFullObject,
@@ -111,6 +113,7 @@ func TestCopyOverTheLimit(t *testing.T) {
 	e.putLarge(t, "src", "big/clip ü.mp4", data)
 	src := e.state(t, "src", "big/clip ü.mp4")
 	require.NotEmpty(t, src.crc32)
+	require.Equal(t, "Wed, 02 Jan 2030 03:04:05 GMT", src.expires)
 	_, err := cl.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("dst"), Key: aws.String("direct"), CopySource: aws.String("src/big/clip%20%C3%BC.mp4")})
 	require.ErrorContains(t, err, "larger than the maximum allowable size", "the S3 API refuses one CopyObject this large")
 
