@@ -43,7 +43,7 @@ func (c *Console) copyObject(w http.ResponseWriter, r *http.Request) {
 	defer c.lists.invalidate(in.Bucket)
 	defer c.lists.invalidate(in.ToBucket)
 	cl := c.s3Client(r, s)
-	err := c.copyAs(r.Context(), cl, copySpec{Bucket: in.Bucket, Key: in.Key, ToBucket: in.ToBucket, ToKey: in.ToKey, Size: -1})
+	_, err := c.copyAs(r.Context(), cl, copySpec{Bucket: in.Bucket, Key: in.Key, ToBucket: in.ToBucket, ToKey: in.ToKey, Size: -1})
 	if err != nil {
 		c.failErr(w, r, err)
 		return

@@ -29,6 +29,8 @@ const abortTimeout = time.Minute
 type copySpec struct {
 	Bucket, Key     string
 	ToBucket, ToKey string
+	// VersionID is the source's version; "" for its latest.
+	VersionID string
 	// ETag, when set, is the source's ETag (quoted, as S3 sends it): the copy is
 	// made only from that version of the source (x-amz-copy-source-if-match).
 	ETag string
@@ -41,29 +43,47 @@ type copySpec struct {
 // multipart copy is stored, with its number.
 var afterCopyPart func(part int32)
 
+// copySource is the x-amz-copy-source of in's source.
+func (in copySpec) copySource() *string {
+	src := in.Bucket + "/" + escapeKey(in.Key)
+	if in.VersionID != "" {
+		src += "?versionId=" + url.QueryEscape(in.VersionID)
+	}
+	return &src
+}
+
+// headSource is HeadObject of in's source, with its checksum, as the user.
+func headSource(ctx context.Context, cl *s3.Client, in copySpec) (*s3.HeadObjectOutput, error) {
+	return cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), VersionId: nonEmpty(in.VersionID),
+		IfMatch: nonEmpty(in.ETag), ChecksumMode: types.ChecksumModeEnabled})
+}
+
 // copyAs copies one object as the user with cl: one S3 CopyObject when the source is
 // at most c.cfg.CopyLimit bytes (the S3 API refuses larger ones), otherwise a
 // multipart copy (copyInParts). Either way the copy carries what CopyObject with the
-// COPY directives carries: the content headers, the user metadata and the tags.
-func (c *Console) copyAs(ctx context.Context, cl *s3.Client, in copySpec) error {
+// COPY directives carries: the content headers, the user metadata and the tags. It
+// returns the version the copy made ("" in a bucket without versioning).
+func (c *Console) copyAs(ctx context.Context, cl *s3.Client, in copySpec) (string, error) {
 	if in.Size < 0 || in.Size > c.cfg.CopyLimit {
-		head, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), IfMatch: nonEmpty(in.ETag), ChecksumMode: types.ChecksumModeEnabled})
-		if err != nil {
-			return err
-		}
-		if in.ETag == "" {
-			in.ETag = aws.ToString(head.ETag)
-		}
-		if aws.ToInt64(head.ContentLength) > c.cfg.CopyLimit {
-			return c.copyInParts(ctx, cl, in, head)
+		// A refused HEAD has no body to carry the S3 error's code and message: then
+		// CopyObject, below, is sent anyway, and its refusal says why.
+		if head, err := headSource(ctx, cl, in); err == nil {
+			if in.ETag == "" {
+				in.ETag = aws.ToString(head.ETag)
+			}
+			if aws.ToInt64(head.ContentLength) > c.cfg.CopyLimit {
+				return c.copyInParts(ctx, cl, in, head, nil)
+			}
 		}
 	}
-	_, err := cl.CopyObject(ctx, &s3.CopyObjectInput{
+	out, err := cl.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey),
-		CopySource:        aws.String(in.Bucket + "/" + escapeKey(in.Key)),
-		CopySourceIfMatch: nonEmpty(in.ETag),
+		CopySource: in.copySource(), CopySourceIfMatch: nonEmpty(in.ETag),
 	})
-	return err
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.VersionId), nil
 }
 
 // copyInParts copies an object too large for CopyObject, as the user: its tags
@@ -72,15 +92,18 @@ func (c *Console) copyAs(ctx context.Context, cl *s3.Client, in copySpec) error 
 // algorithm, one UploadPartCopy per range of the source (each on the condition that
 // the source's ETag is still the one read, so every part comes from the same
 // version), and CompleteMultipartUpload. Any failure aborts the upload, so a failed
-// copy leaves no object and no upload behind.
-func (c *Console) copyInParts(ctx context.Context, cl *s3.Client, in copySpec, head *s3.HeadObjectOutput) error {
+// copy leaves no object and no upload behind. head is the source's HeadObject; edit,
+// when not nil, changes the upload's headers and metadata before it is created (an
+// edit of the metadata: the REPLACE directive of CopyObject). It returns the version
+// the copy made ("" in a bucket without versioning).
+func (c *Console) copyInParts(ctx context.Context, cl *s3.Client, in copySpec, head *s3.HeadObjectOutput, edit func(*s3.CreateMultipartUploadInput)) (string, error) {
 	size := aws.ToInt64(head.ContentLength)
 	partSize := min(int64(copyPartSize), c.cfg.CopyLimit)
 	if need := (size + maxCopyParts - 1) / maxCopyParts; need > partSize {
 		partSize = need
 	}
 	if partSize > c.cfg.CopyLimit {
-		return badInput("The object is too large to copy: %d bytes in at most %d parts of at most %d bytes.", size, maxCopyParts, c.cfg.CopyLimit)
+		return "", badInput("The object is too large to copy: %d bytes in at most %d parts of at most %d bytes.", size, maxCopyParts, c.cfg.CopyLimit)
 	}
 	create := &s3.CreateMultipartUploadInput{
 		Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey),
@@ -92,20 +115,24 @@ func (c *Console) copyInParts(ctx context.Context, cl *s3.Client, in copySpec, h
 		create.Expires = &t
 	}
 	if aws.ToInt32(head.TagCount) > 0 {
-		tags, err := cl.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)})
+		tags, err := cl.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), VersionId: nonEmpty(in.VersionID)})
 		if err != nil {
-			return err
+			return "", err
 		}
 		create.Tagging = aws.String(encodeTags(tags.TagSet))
 	}
 	create.ChecksumAlgorithm, create.ChecksumType = checksumOf(head)
+	if edit != nil {
+		edit(create)
+	}
 	up, err := cl.CreateMultipartUpload(ctx, create)
 	if err != nil {
-		return err
+		return "", err
 	}
 	parts, err := copyParts(ctx, cl, in, up.UploadId, size, partSize)
+	var done *s3.CompleteMultipartUploadOutput
 	if err == nil {
-		_, err = cl.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		done, err = cl.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 			Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey), UploadId: up.UploadId,
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 		})
@@ -114,9 +141,9 @@ func (c *Console) copyInParts(ctx context.Context, cl *s3.Client, in copySpec, h
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 		defer cancel()
 		_, _ = cl.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey), UploadId: up.UploadId})
-		return err
+		return "", err
 	}
-	return nil
+	return aws.ToString(done.VersionId), nil
 }
 
 // copyParts copies the source into the upload, one UploadPartCopy of partSize bytes
@@ -128,7 +155,7 @@ func copyParts(ctx context.Context, cl *s3.Client, in copySpec, uploadID *string
 		last := min(first+partSize, size) - 1
 		out, err := cl.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
 			Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey), UploadId: uploadID, PartNumber: aws.Int32(n),
-			CopySource:        aws.String(in.Bucket + "/" + escapeKey(in.Key)),
+			CopySource:        in.copySource(),
 			CopySourceRange:   aws.String("bytes=" + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(last, 10)),
 			CopySourceIfMatch: nonEmpty(in.ETag),
 		})

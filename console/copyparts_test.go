@@ -169,3 +169,57 @@ func TestCopyOverTheLimit(t *testing.T) {
 	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"AbortMultipartUpload"`, `"bucket":"dst"`, `"result":"allow"`), 1)
 	require.Equal(t, "replaced", e.get(t, "src", "big/clip ü.mp4"), "the refused move kept its source")
 }
+
+// TestEditAndRestoreOverTheLimit: in a bucket that keeps versions, with the copy
+// limit at 6 MiB, the metadata of a 13 MiB object is edited (a copy in parts onto
+// itself: the new Content-Type, Cache-Control and metadata, its bytes, tags, other
+// headers and CRC32 kept, a new version) and an older 13 MiB version is restored (a
+// copy in parts of that version over the key, which becomes the latest).
+func TestEditAndRestoreOverTheLimit(t *testing.T) {
+	e := newEnv(t, func(c *node.Config) { c.MaxObjectSize = copyLimit })
+	ctx := context.Background()
+	cl := e.s3()
+	_, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vers")})
+	require.NoError(t, err)
+	_, err = cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("vers"), VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	require.NoError(t, err)
+	first, second := make([]byte, 13<<20), make([]byte, 13<<20)
+	_, _ = rand.Read(first)
+	_, _ = rand.Read(second)
+	e.putLarge(t, "vers", "clip.mp4", first)
+	e.putLarge(t, "vers", "clip.mp4", second)
+	versions := func() []types.ObjectVersion {
+		out, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vers")})
+		require.NoError(t, err)
+		return out.Versions
+	}
+	v := versions()
+	require.Len(t, v, 2)
+	oldest := aws.ToString(v[1].VersionId)
+	before := e.state(t, "vers", "clip.mp4")
+
+	root := e.browser(t)
+	ak, sk := e.n.RootCredentials()
+	require.Equal(t, http.StatusSeeOther, root.signIn(ak, sk).StatusCode)
+	resp, body := root.do(http.MethodPost, "/api/metadata", `{"bucket":"vers","key":"clip.mp4","contentType":"video/webm","cacheControl":"no-cache","contentDisposition":"inline","metadata":"camera=south"}`, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	got := e.state(t, "vers", "clip.mp4")
+	require.True(t, bytes.Equal(second, got.data))
+	require.Regexp(t, multipartETag, got.etag)
+	want := before
+	want.data, want.etag = got.data, got.etag
+	want.contentType, want.cacheControl, want.disposition, want.metadata = "video/webm", "no-cache", "inline", map[string]string{"camera": "south"}
+	require.Equal(t, want, got, "the new values; the tags, other headers and CRC32 kept")
+	require.Len(t, versions(), 3, "the edit is a new version")
+	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPart"`, `"key":"clip.mp4"`, `"result":"allow"`), 3)
+
+	resp, body = root.do(http.MethodPost, "/api/version/restore", `{"bucket":"vers","key":"clip.mp4","versionId":"`+oldest+`"}`, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	restored := e.state(t, "vers", "clip.mp4")
+	require.True(t, bytes.Equal(first, restored.data), "the oldest version's bytes are the latest again")
+	require.Equal(t, map[string]string{"camera": "north", "take": "3"}, restored.metadata, "with that version's metadata")
+	v = versions()
+	require.Len(t, v, 4)
+	require.Contains(t, body, aws.ToString(v[0].VersionId), "the answer names the new version")
+	require.True(t, aws.ToBool(v[0].IsLatest))
+}

@@ -102,7 +102,7 @@ func (c *Console) moveFolder(w http.ResponseWriter, r *http.Request) {
 	for _, o := range page.Contents {
 		key := aws.ToString(o.Key)
 		next = key
-		err := c.copyAs(ctx, cl, copySpec{
+		_, err := c.copyAs(ctx, cl, copySpec{
 			Bucket: in.Bucket, Key: key, ToBucket: in.ToBucket, ToKey: in.ToPrefix + key[len(in.Prefix):],
 			// The ETag listed: an object replaced since is not moved half-seen.
 			ETag: aws.ToString(o.ETag), Size: aws.ToInt64(o.Size),
