@@ -90,10 +90,13 @@ func TestEndpointAuthorization(t *testing.T) {
 	forbidden, unauth := http.StatusForbidden, http.StatusUnauthorized
 	calls := []call{
 		{"GET", "/api/session", "", want{unauth, ok, ok}, ""},
+		{"GET", "/api/buckets", "", want{unauth, ok, ok}, ""},
 		{"POST", "/api/metadata", `{"bucket":"data","key":"top.txt","cacheControl":"no-cache"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"docs/","toPrefix":"moved/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"moved/","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/buckets", url.Values{"name": {"made-by-console"}}.Encode(), want{unauth, forbidden, redirect}, "AccessDenied"},
+		{"POST", "/api/move-folder", `{"bucket":"data","prefix":"docs/","toBucket":"made-by-console","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
+		{"POST", "/api/move-folder", `{"bucket":"made-by-console","prefix":"docs/","toBucket":"data","toPrefix":"docs/"}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/multipart/create", `{"bucket":"data","key":"big.bin","size":20000000}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/delete", `{"bucket":"data","keys":["top.txt"]}`, want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/api/delete", `{"bucket":"data","prefixes":["docs/"]}`, want{unauth, forbidden, ok}, "AccessDenied"},
@@ -108,6 +111,7 @@ func TestEndpointAuthorization(t *testing.T) {
 		{"POST", "/cluster/preview", url.Values{"replication": {"1"}}.Encode(), want{unauth, forbidden, ok}, "AccessDenied"},
 		{"POST", "/cluster/apply", url.Values{"version": {"999"}, "replication": {"1"}}.Encode(), want{unauth, forbidden, http.StatusConflict}, "AccessDenied"},
 		{"POST", "/cluster/apply", url.Values{"version": {"999"}, "capacity.node1": {"3"}}.Encode(), want{unauth, forbidden, http.StatusConflict}, "AccessDenied"},
+		{"POST", "/cluster/clear-override", url.Values{"version": {"999"}, "node": {"node1"}}.Encode(), want{unauth, forbidden, http.StatusConflict}, "AccessDenied"},
 		{"POST", "/logout", "", want{unauth, redirect, redirect}, ""},
 	}
 	for _, c := range calls {
@@ -122,6 +126,9 @@ func TestEndpointAuthorization(t *testing.T) {
 		resp, body = root.do(c.method, c.path, c.body, nil)
 		require.Equal(t, c.want.root, resp.StatusCode, "root %s %s: %s", c.method, c.path, body)
 	}
+
+	require.NotEmpty(t, e.auditLines(t, `"api":"console"`, `"action":"SetNodeOverride"`, `"user":"reader"`, `"result":"deny"`), "the reader's clear of an override is refused and audited")
+	require.NotEmpty(t, e.auditLines(t, `"api":"console"`, `"action":"ListBuckets"`, `"user":"reader"`, `"result":"allow"`))
 
 	// What root's calls did, seen through the S3 port.
 	_, err = e.s3().HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("made-by-console")})

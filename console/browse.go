@@ -38,6 +38,21 @@ func (c *Console) bucketsPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "buckets", v)
 }
 
+// bucketNames answers the names of the buckets the user may list (S3 ListBuckets as
+// the user), for the script's bucket choices (moving a folder to another bucket).
+func (c *Console) bucketNames(w http.ResponseWriter, r *http.Request) {
+	out, err := c.s3Client(r, sessionOf(r)).ListBuckets(r.Context(), &s3.ListBucketsInput{})
+	if err != nil {
+		c.failErr(w, r, err)
+		return
+	}
+	names := make([]string, 0, len(out.Buckets))
+	for _, b := range out.Buckets {
+		names = append(names, aws.ToString(b.Name))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"buckets": names})
+}
+
 // createBucket creates a bucket (S3 CreateBucket as the user), with versioning
 // enabled when asked.
 func (c *Console) createBucket(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cairnstore/cairn/s3api/admin"
 )
 
 // chromium returns the path of a Chromium to drive: $CAIRN_CHROMIUM, else the first
@@ -279,6 +281,8 @@ func TestBrowserFlow(t *testing.T) {
 	preview, err := chromedp.Run(ctx, chromedp.Poll[string](`(t => t.includes('accents') ? t : null)(document.getElementById('preview-text').textContent)`, chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err)
 	require.Equal(t, "accents\n", preview)
+	eval[bool](t, ctx, `document.getElementById('meta-form').open = true`)
+	do(chromedp.WaitVisible(chromedp.CSS("#meta-save")))
 	shoot("object")
 
 	// Download the big file in the page and compare its bytes.
@@ -308,6 +312,17 @@ func TestBrowserFlow(t *testing.T) {
 	_, err = e.s3().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String("trips/hello.txt")})
 	require.ErrorContains(t, err, "NotFound")
 
+	// The folder's move form, with its bucket choice (moves are tested in
+	// move_browser_test.go); cancelled.
+	_, err = e.s3().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("archive")})
+	require.NoError(t, err)
+	do(chromedp.Navigate(e.base+"/b/photos/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-key="trips/"] button.move-folder`)),
+		chromedp.Click(chromedp.CSS(`tr[data-key="trips/"] button.move-folder`)),
+		chromedp.WaitVisible(chromedp.CSS("#move-folder-form")))
+	require.Equal(t, "photos", eval[string](t, ctx, `document.getElementById('move-to-bucket').value`))
+	shoot("move")
+	do(chromedp.Click(chromedp.CSS("#move-folder-cancel")), chromedp.WaitNotVisible(chromedp.CSS("#move-folder-form")))
+
 	do(chromedp.Navigate(e.base+"/buckets"), chromedp.WaitVisible(chromedp.CSS("#who")))
 	shoot("buckets")
 
@@ -325,7 +340,10 @@ func TestBrowserFlow(t *testing.T) {
 	require.NoError(t, err)
 
 	// The administration pages render in the browser (their behaviour is tested over
-	// HTTP in admin_test.go).
+	// HTTP in admin_test.go). The node has a capacity override, shown on the cluster
+	// page, which its Clear button then clears.
+	_, err = e.adminClient(t).SetNodeOverride(context.Background(), e.n.NodeID(), admin.NodeOverride{Capacity: aws.Uint64(2)})
+	require.NoError(t, err)
 	for _, p := range []struct{ path, sel, name string }{
 		{"/settings/photos", "#loss", "settings"},
 		{"/iam/users/reader", "#keys", "user"},
@@ -338,6 +356,15 @@ func TestBrowserFlow(t *testing.T) {
 		do(chromedp.Navigate(e.base+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)))
 		shoot(p.name)
 	}
+	do(chromedp.Navigate(e.base+"/cluster"), chromedp.WaitVisible(chromedp.CSS("button.clear-override")),
+		chromedp.Click(chromedp.CSS("button.clear-override")),
+		// The page after the clear has no override, so no Clear button.
+		chromedp.WaitNotPresent(chromedp.CSS("button.clear-override")),
+		chromedp.WaitVisible(chromedp.CSS("#nodes td.override")))
+	require.Equal(t, "none", eval[string](t, ctx, `document.querySelector('#nodes td.override').textContent`))
+	nd, err := e.adminClient(t).Node(context.Background(), e.n.NodeID())
+	require.NoError(t, err)
+	require.Nil(t, nd.Override, "cleared by the page's button")
 	// A layout change previewed: a node that would join, and what it would receive.
 	do(chromedp.Navigate(e.base+"/cluster"), chromedp.WaitVisible(chromedp.CSS("#layout-form")),
 		chromedp.SendKeys(chromedp.CSS("#layout-add-id"), "node2"),

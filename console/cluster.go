@@ -19,6 +19,19 @@ type clusterView struct {
 	Change *layoutChangeView
 }
 
+// LayoutVersion is the layout version the page shows (0 when the user may read
+// neither the layout nor the cluster's summary): a change the page makes is refused
+// if the layout moved on since.
+func (v clusterView) LayoutVersion() uint64 {
+	switch {
+	case v.Layout != nil:
+		return v.Layout.Version
+	case v.Cluster != nil:
+		return v.Cluster.Layout.Version
+	}
+	return 0
+}
+
 // clusterPage shows the cluster's health, nodes with their capacity, use and state,
 // the layout, sync and repair progress, and Raft (admin API calls as the user).
 func (c *Console) clusterPage(w http.ResponseWriter, r *http.Request) {

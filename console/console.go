@@ -77,6 +77,11 @@ type Config struct {
 	OIDC OIDC
 	// ProxyAuth is the trusted proxy's header; off unless ProxyAuth.Header is set.
 	ProxyAuth ProxyAuth
+	// CopyLimit is the largest object, in bytes, that the console copies (or moves)
+	// with one S3 CopyObject; a larger one is copied in parts (UploadPartCopy). It
+	// must be the S3 API's largest copy source (its MaxObjectSize, flag
+	// --max-object-size), whose parts it also bounds. Default 5 GiB, as in S3.
+	CopyLimit int64
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -88,6 +93,7 @@ const (
 	DefaultIdleTimeout  = 30 * time.Minute
 	DefaultMaxSessions  = 10000
 	DefaultListCacheTTL = 3 * time.Second
+	DefaultCopyLimit    = 5 << 30
 )
 
 // DefaultConfig returns the defaults.
@@ -101,6 +107,7 @@ func DefaultConfig() Config {
 		MetricsEvery: 15 * time.Second,
 		ListCacheTTL: DefaultListCacheTTL,
 		MetricsSpan:  3 * time.Hour,
+		CopyLimit:    DefaultCopyLimit,
 	}
 }
 
@@ -187,6 +194,9 @@ func New(cfg Config, deps Deps) (*Console, error) {
 	}
 	if cfg.Title == "" {
 		cfg.Title = d.Title
+	}
+	if cfg.CopyLimit <= 0 {
+		cfg.CopyLimit = d.CopyLimit
 	}
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = d.MaxSessions

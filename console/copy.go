@@ -18,10 +18,10 @@ type copyRequest struct {
 	Move bool `json:"move"`
 }
 
-// copyObject copies an object with S3 CopyObject as the user, then, for a move,
-// deletes the source (DeleteObject as the user). The copy is made first, so a move
-// refused half way leaves both, never neither. Objects over 5 GiB cannot be copied
-// in one CopyObject, as on AWS; the S3 API's error says so.
+// copyObject copies an object as the user (copyAs: S3 CopyObject, or a multipart
+// copy for an object over the S3 API's copy limit), then, for a move, deletes the
+// source (DeleteObject as the user). The copy is completed first, so a move refused
+// half way leaves both, never neither.
 func (c *Console) copyObject(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	var in copyRequest
@@ -43,7 +43,7 @@ func (c *Console) copyObject(w http.ResponseWriter, r *http.Request) {
 	defer c.lists.invalidate(in.Bucket)
 	defer c.lists.invalidate(in.ToBucket)
 	cl := c.s3Client(r, s)
-	_, err := cl.CopyObject(r.Context(), &s3.CopyObjectInput{Bucket: aws.String(in.ToBucket), Key: aws.String(in.ToKey), CopySource: aws.String(in.Bucket + "/" + escapeKey(in.Key))})
+	_, err := c.copyAs(r.Context(), cl, copySpec{Bucket: in.Bucket, Key: in.Key, ToBucket: in.ToBucket, ToKey: in.ToKey, Size: -1})
 	if err != nil {
 		c.failErr(w, r, err)
 		return

@@ -183,8 +183,9 @@ type versionRequest struct {
 }
 
 // restoreVersion makes an older version the latest again by copying it over the key
-// (CopyObject from key?versionId as the user): the history keeps every version, as
-// the S3 documentation describes restoring a previous version.
+// (copyAs from key?versionId as the user: CopyObject, or in parts over the copy
+// limit): the history keeps every version, as the S3 documentation describes
+// restoring a previous version.
 func (c *Console) restoreVersion(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	var in versionRequest
@@ -193,13 +194,12 @@ func (c *Console) restoreVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.lists.invalidate(in.Bucket)
-	src := in.Bucket + "/" + escapeKey(in.Key) + "?versionId=" + in.VersionID
-	out, err := c.s3Client(r, s).CopyObject(r.Context(), &s3.CopyObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), CopySource: aws.String(src)})
+	made, err := c.copyAs(r.Context(), c.s3Client(r, s), copySpec{Bucket: in.Bucket, Key: in.Key, ToBucket: in.Bucket, ToKey: in.Key, VersionID: in.VersionID, Size: -1})
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"versionId": aws.ToString(out.VersionId)})
+	writeJSON(w, http.StatusOK, map[string]any{"versionId": made})
 }
 
 // deleteVersion deletes one version for good, or a delete marker, which undeletes

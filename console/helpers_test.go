@@ -59,6 +59,23 @@ func (e *env) addReader(t *testing.T) {
 	e.roKey, e.roSecret = k.AccessKeyID, k.SecretKey
 }
 
+// signedInUser creates user name with a managed policy of its own (named as the
+// user) holding doc, and a key, and returns a browser signed in as the user.
+func (e *env) signedInUser(t *testing.T, name, doc string) *browser {
+	t.Helper()
+	ctx := context.Background()
+	ac := e.adminClient(t)
+	_, err := ac.PutPolicy(ctx, name, []byte(doc))
+	require.NoError(t, err)
+	_, err = ac.CreateUser(ctx, admin.CreateUserRequest{Name: name, Policies: []string{name}})
+	require.NoError(t, err)
+	k, err := ac.CreateAccessKey(ctx, name)
+	require.NoError(t, err)
+	b := e.browser(t)
+	require.Equal(t, http.StatusSeeOther, b.signIn(k.AccessKeyID, k.SecretKey).StatusCode)
+	return b
+}
+
 func (e *env) adminClient(t *testing.T) *client.Client {
 	ak, sk := e.n.RootCredentials()
 	c, err := client.New(client.Config{Endpoint: e.n.AdminURL(), Credentials: credentials.NewStaticCredentialsProvider(ak, sk, "")})

@@ -20,7 +20,9 @@ const layoutViewerPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allo
 // layout then has; a stale preview is refused; the read-only user may neither
 // preview nor apply (forged); a viewer who may read the layout but not change it is
 // refused a capacity change by the admin API; root applies a node's capacity, which
-// becomes its override and the new layout's weight.
+// becomes its override and the new layout's weight, and clears it with the nodes
+// table's Clear button (refused to the viewer, for a stale version and without the
+// CSRF token).
 func TestLayoutChange(t *testing.T) {
 	nodes := nodetest.StartCluster(t, 2)
 	e := &env{n: nodes[0], base: nodes[0].ConsoleURL()}
@@ -120,4 +122,38 @@ func TestLayoutChange(t *testing.T) {
 	}
 	resp, body = root.post("/cluster/apply", "version", v, "capacity.node1", "2")
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "a stale preview of a capacity is refused too: %s", body)
+
+	// Clearing the override: shown with a Clear button; refused to the viewer, for a
+	// stale layout version and without the CSRF token; done for root.
+	_, body = root.do(http.MethodGet, "/cluster", "", nil)
+	require.Regexp(t, `<tr data-node="node1">(?s:.)*?<td class="override">capacity 3\s`, body)
+	v3 := strconv.FormatUint(l3.Version, 10)
+	require.Contains(t, body, `<input type="hidden" name="node" value="node1"><input type="hidden" name="version" value="`+v3+`">`)
+	require.Regexp(t, `<tr data-node="node2">(?s:.)*?<td class="override">none</td>`, body)
+	resp, body = viewer.post("/cluster/clear-override", "node", "node1", "version", v3)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	require.Contains(t, body, "AccessDenied")
+	resp, body = root.post("/cluster/clear-override", "node", "node1", "version", v)
+	require.Equal(t, http.StatusConflict, resp.StatusCode, body)
+	require.Contains(t, body, "LayoutConflict")
+	resp, _ = root.do(http.MethodPost, "/cluster/clear-override", form("", "node", "node1", "version", v3), map[string]string{"X-CSRF-Token": ""})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no CSRF token")
+	n1, err = ac.Node(ctx, "node1")
+	require.NoError(t, err)
+	require.NotNil(t, n1.Override, "the refused clears changed nothing")
+	resp, body = root.post("/cluster/clear-override", "node", "node1", "version", v3)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+	n1, err = ac.Node(ctx, "node1")
+	require.NoError(t, err)
+	require.Nil(t, n1.Override)
+	l4, err := ac.Layout(ctx)
+	require.NoError(t, err)
+	require.Greater(t, l4.Version, l3.Version)
+	for _, n := range l4.Nodes {
+		if n.ID == "node1" {
+			require.EqualValues(t, 1, n.Capacity, "the node's own capacity again")
+		}
+	}
+	_, body = root.do(http.MethodGet, "/cluster", "", nil)
+	require.Regexp(t, `<tr data-node="node1">(?s:.)*?<td class="override">none</td>`, body)
 }

@@ -39,9 +39,11 @@ func printableASCII(v string) bool {
 // Content-Disposition and user metadata with S3 CopyObject of the object onto itself,
 // MetadataDirective REPLACE and TaggingDirective COPY (the tags stay), as the user.
 // The object's other content headers (Content-Encoding, Content-Language, Expires),
-// storage class and encryption are read first and kept. The copy is conditional on the ETag read, so an object replaced
-// meanwhile is not given metadata meant for the old one (PreconditionFailed). In a
-// bucket that keeps versions the result is a new version.
+// storage class and encryption are read first and kept. The copy is conditional on
+// the ETag read, so an object replaced meanwhile is not given metadata meant for the
+// old one (PreconditionFailed). In a bucket that keeps versions the result is a new
+// version. An object over the copy limit is copied onto itself in parts
+// (copyInParts), its upload made with the new values.
 func (c *Console) putObjectMetadata(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	var in metadataRequest
@@ -80,29 +82,42 @@ func (c *Console) putObjectMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	cl := c.s3Client(r, s)
 	ctx := r.Context()
-	head, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)})
+	spec := copySpec{Bucket: in.Bucket, Key: in.Key, ToBucket: in.Bucket, ToKey: in.Key}
+	head, err := headSource(ctx, cl, spec)
 	if err != nil {
 		c.failErr(w, r, err)
 		return
 	}
 	defer c.lists.invalidate(in.Bucket)
-	_, err = cl.CopyObject(ctx, &s3.CopyObjectInput{
-		Bucket: aws.String(in.Bucket), Key: aws.String(in.Key),
-		CopySource:         aws.String(in.Bucket + "/" + escapeKey(in.Key)),
-		CopySourceIfMatch:  head.ETag,
-		MetadataDirective:  types.MetadataDirectiveReplace,
-		TaggingDirective:   types.TaggingDirectiveCopy,
-		Metadata:           meta,
-		ContentType:        nonEmpty(strings.TrimSpace(in.ContentType)),
-		CacheControl:       nonEmpty(strings.TrimSpace(in.CacheControl)),
-		ContentDisposition: nonEmpty(strings.TrimSpace(in.ContentDisposition)),
-		ContentEncoding:    head.ContentEncoding,
-		ContentLanguage:    head.ContentLanguage,
-		Expires:            head.Expires,
-		// Kept too: without them the copy would take the defaults.
-		StorageClass:         head.StorageClass,
-		ServerSideEncryption: head.ServerSideEncryption,
-	})
+	contentType, cacheControl, disposition := nonEmpty(strings.TrimSpace(in.ContentType)), nonEmpty(strings.TrimSpace(in.CacheControl)), nonEmpty(strings.TrimSpace(in.ContentDisposition))
+	if aws.ToInt64(head.ContentLength) > c.cfg.CopyLimit {
+		// Too large for one CopyObject: a copy in parts onto itself, its upload
+		// given the new values (the tags, other headers and checksum kept).
+		spec.ETag = aws.ToString(head.ETag)
+		_, err = c.copyInParts(ctx, cl, spec, head, func(u *s3.CreateMultipartUploadInput) {
+			u.ContentType, u.CacheControl, u.ContentDisposition, u.Metadata = contentType, cacheControl, disposition, meta
+			u.StorageClass = head.StorageClass
+			u.ServerSideEncryption = head.ServerSideEncryption
+		})
+	} else {
+		_, err = cl.CopyObject(ctx, &s3.CopyObjectInput{
+			Bucket: aws.String(in.Bucket), Key: aws.String(in.Key),
+			CopySource:         aws.String(in.Bucket + "/" + escapeKey(in.Key)),
+			CopySourceIfMatch:  head.ETag,
+			MetadataDirective:  types.MetadataDirectiveReplace,
+			TaggingDirective:   types.TaggingDirectiveCopy,
+			Metadata:           meta,
+			ContentType:        contentType,
+			CacheControl:       cacheControl,
+			ContentDisposition: disposition,
+			ContentEncoding:    head.ContentEncoding,
+			ContentLanguage:    head.ContentLanguage,
+			Expires:            head.Expires,
+			// Kept too: without them the copy would take the defaults.
+			StorageClass:         head.StorageClass,
+			ServerSideEncryption: head.ServerSideEncryption,
+		})
+	}
 	if err != nil {
 		c.failErr(w, r, err)
 		return

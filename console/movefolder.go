@@ -14,10 +14,13 @@ import (
 // done, showing the progress, so no request runs for long.
 const moveFolderBatch = 100
 
-// moveFolderRequest moves (renames) a whole folder inside its bucket, one batch.
+// moveFolderRequest moves (renames) a whole folder, inside its bucket or to another
+// one, one batch.
 type moveFolderRequest struct {
-	Bucket   string `json:"bucket"`
-	Prefix   string `json:"prefix"`   // the folder, "photos/2024/"
+	Bucket string `json:"bucket"`
+	Prefix string `json:"prefix"` // the folder, "photos/2024/"
+	// ToBucket is the bucket it goes to; "" for the same bucket.
+	ToBucket string `json:"toBucket"`
 	ToPrefix string `json:"toPrefix"` // its new name, "photos/2024-old/"
 	// StartAfter is the "next" of the previous batch's answer; "" for the first.
 	StartAfter string `json:"startAfter"`
@@ -34,19 +37,22 @@ type moveFailure struct {
 	status int  // the refusal's HTTP status
 }
 
-// moveFolder moves up to moveFolderBatch objects of a folder to the new folder, as
-// the user: CopyObject of each (metadata and tags copied), then one DeleteObjects
-// of the originals whose copy succeeded, each on the condition that its ETag is
-// still the one copied, so an original whose copy failed, or that was overwritten
-// after its copy, is never deleted. The first batch refuses a destination folder that already holds objects
-// (a rename never overwrites). Objects over the S3 API's copy limit (5 GiB) are
-// refused by CopyObject and reported, and stay where they were.
+// moveFolder moves up to moveFolderBatch objects of a folder to the new folder (in
+// the same bucket or in another), as the user: a copy of each (copyAs: CopyObject,
+// or a multipart copy over the S3 API's copy limit; metadata and tags copied), then
+// one DeleteObjects of the originals whose copy succeeded, each on the condition
+// that its ETag is still the one copied, so an original whose copy failed, or that
+// was overwritten after its copy, is never deleted. The first batch refuses a
+// destination folder that already holds objects (a move never overwrites).
 func (c *Console) moveFolder(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	var in moveFolderRequest
 	if err := readJSON(w, r, &in); err != nil {
 		c.failErr(w, r, err)
 		return
+	}
+	if in.ToBucket == "" {
+		in.ToBucket = in.Bucket
 	}
 	in.ToPrefix = strings.TrimLeft(in.ToPrefix, "/")
 	if in.ToPrefix != "" && !strings.HasSuffix(in.ToPrefix, "/") {
@@ -56,10 +62,10 @@ func (c *Console) moveFolder(w http.ResponseWriter, r *http.Request) {
 	case in.Bucket == "" || in.Prefix == "" || !strings.HasSuffix(in.Prefix, "/") || in.ToPrefix == "":
 		c.failErr(w, r, badInput("Name the bucket, the folder (ending in /) and its new name."))
 		return
-	case in.ToPrefix == in.Prefix:
+	case in.ToBucket == in.Bucket && in.ToPrefix == in.Prefix:
 		c.failErr(w, r, badInput("The new name is the same as the old one."))
 		return
-	case strings.HasPrefix(in.ToPrefix, in.Prefix):
+	case in.ToBucket == in.Bucket && strings.HasPrefix(in.ToPrefix, in.Prefix):
 		c.failErr(w, r, badInput("A folder cannot be moved into itself."))
 		return
 	case in.StartAfter != "" && !strings.HasPrefix(in.StartAfter, in.Prefix):
@@ -69,8 +75,9 @@ func (c *Console) moveFolder(w http.ResponseWriter, r *http.Request) {
 	cl := c.s3Client(r, s)
 	ctx := r.Context()
 	defer c.lists.invalidate(in.Bucket)
+	defer c.lists.invalidate(in.ToBucket)
 	if in.StartAfter == "" {
-		dest, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(in.Bucket), Prefix: aws.String(in.ToPrefix), MaxKeys: aws.Int32(1)})
+		dest, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(in.ToBucket), Prefix: aws.String(in.ToPrefix), MaxKeys: aws.Int32(1)})
 		if err != nil {
 			c.failErr(w, r, err)
 			return
@@ -95,11 +102,10 @@ func (c *Console) moveFolder(w http.ResponseWriter, r *http.Request) {
 	for _, o := range page.Contents {
 		key := aws.ToString(o.Key)
 		next = key
-		_, err := cl.CopyObject(ctx, &s3.CopyObjectInput{
-			Bucket: aws.String(in.Bucket), Key: aws.String(in.ToPrefix + key[len(in.Prefix):]),
-			CopySource: aws.String(in.Bucket + "/" + escapeKey(key)),
+		_, err := c.copyAs(ctx, cl, copySpec{
+			Bucket: in.Bucket, Key: key, ToBucket: in.ToBucket, ToKey: in.ToPrefix + key[len(in.Prefix):],
 			// The ETag listed: an object replaced since is not moved half-seen.
-			CopySourceIfMatch: o.ETag,
+			ETag: aws.ToString(o.ETag), Size: aws.ToInt64(o.Size),
 		})
 		if err != nil {
 			status, code, msg := apiError(err)

@@ -53,6 +53,7 @@ func (c *Console) routes() *http.ServeMux {
 	page("GET /cluster", c.clusterPage)
 	page("POST /cluster/preview", c.previewLayout)
 	page("POST /cluster/apply", c.applyLayout)
+	page("POST /cluster/clear-override", c.clearOverride)
 	page("GET /audit", c.auditPage)
 	page("GET /usage", c.usagePage)
 	page("GET /charts", c.metricsPage) // not /metrics: the admin address serves Prometheus there
@@ -77,6 +78,7 @@ func (c *Console) routes() *http.ServeMux {
 	page("POST /api/metadata", c.putObjectMetadata)
 	page("POST /api/move-folder", c.moveFolder)
 	page("GET /api/session", c.sessionInfo)
+	page("GET /api/buckets", c.bucketNames)
 
 	m.Handle("/", securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusNotFound, "NotFound", "There is no such page in the console.")

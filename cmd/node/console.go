@@ -88,6 +88,7 @@ func (n *Node) consoleHandler(scfg s3api.Config) (http.Handler, error) {
 		return nil, fmt.Errorf("node: --console-trusted-header-sources: %w", err)
 	}
 	ccfg.Region, ccfg.TrustedProxies, ccfg.Logger = n.cfg.Region, n.cfg.TrustedProxies, n.log
+	ccfg.CopyLimit = n.cfg.MaxObjectSize // the S3 API's largest copy source; 0 keeps the default
 	c, err := console.New(ccfg, console.Deps{S3: s3.Handler(), Admin: adm.Handler(), Meta: n.meta, Keys: n.meta, AuditLog: n.audit, Limiter: n.lockout, Metrics: n.metrics.S3Gatherer()})
 	if err != nil {
 		return nil, err

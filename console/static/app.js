@@ -405,25 +405,55 @@
   }
 
 
-  // ---- move (rename) a whole folder, a batch a request, showing progress ----
+  // ---- move (rename) a whole folder, to this bucket or another, a batch a request,
+  // showing progress ----
+  var moveForm = document.getElementById('move-folder-form');
+  var moveFrom = '';
   document.querySelectorAll('button.move-folder').forEach(function (b) {
     b.addEventListener('click', function () {
-      var from = b.closest('tr').dataset.key;
-      var to = window.prompt('New name of the folder (the full path; it must not exist yet)', from);
-      if (!to || to === from) { return; }
+      moveFrom = b.closest('tr').dataset.key;
+      document.getElementById('move-folder-what').textContent = 'Move the folder ' + moveFrom + ' of ' + bucket + ':';
+      document.getElementById('move-to-prefix').value = moveFrom;
+      var sel = document.getElementById('move-to-bucket');
+      var fill = function (names) {
+        sel.textContent = '';
+        if (names.indexOf(bucket) < 0) { names.unshift(bucket); }
+        names.forEach(function (n) {
+          var o = document.createElement('option');
+          o.value = o.textContent = n;
+          o.selected = n === bucket;
+          sel.appendChild(o);
+        });
+        moveForm.hidden = false;
+        document.getElementById('move-to-prefix').focus();
+      };
+      fetch('/api/buckets', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : { buckets: [] }; })
+        .then(function (j) { fill(j.buckets || []); }, function () { fill([]); });
+    });
+  });
+  if (moveForm) {
+    document.getElementById('move-folder-cancel').addEventListener('click', function () { moveForm.hidden = true; });
+    moveForm.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var from = moveFrom;
+      var toBucket = document.getElementById('move-to-bucket').value || bucket;
+      var to = document.getElementById('move-to-prefix').value;
+      if (!to || (to === from && toBucket === bucket)) { return; }
+      var where = (toBucket === bucket ? '' : toBucket + '/') + to;
+      moveForm.hidden = true;
       var status = document.getElementById('move-status');
       var moved = 0, failed = [];
       status.hidden = false;
       var step = function (after) {
-        status.textContent = 'Moving ' + from + ' to ' + to + ': ' + moved + ' moved' + (failed.length ? ', ' + failed.length + ' not moved' : '') + '…';
-        return api('/api/move-folder', { bucket: bucket, prefix: from, toPrefix: to, startAfter: after }).then(function (r) {
+        status.textContent = 'Moving ' + from + ' to ' + where + ': ' + moved + ' moved' + (failed.length ? ', ' + failed.length + ' not moved' : '') + '…';
+        return api('/api/move-folder', { bucket: bucket, prefix: from, toBucket: toBucket, toPrefix: to, startAfter: after }).then(function (r) {
           moved += r.moved;
           failed = failed.concat(r.errors || []);
           return r.done ? null : step(r.next);
         });
       };
       step('').then(function () {
-        status.textContent = 'Moved ' + moved + ' object(s) to ' + to + '.';
+        status.textContent = 'Moved ' + moved + ' object(s) to ' + where + '.';
         if (failed.length) {
           window.alert(failed.length + ' object(s) not moved (each kept at its old name' + ', or at both names where the copy was made but the original could not be deleted):\n' +
             failed.slice(0, 10).map(function (f) { return f.key + ': ' + f.code + ': ' + f.message + (f.copied ? ' (copied, original kept)' : ''); }).join('\n'));
@@ -433,7 +463,7 @@
         status.textContent = 'Stopped after ' + moved + ' moved: ' + err.message;
       });
     });
-  });
+  }
 
   // objectPage wires the object page: text preview, delete, versions.
   function objectPage(key) {
