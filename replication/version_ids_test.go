@@ -3,13 +3,17 @@ package replication_test
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/require"
 
@@ -226,4 +230,59 @@ func TestRemovalOfALockedVersionFailsAndIsRetried(t *testing.T) {
 
 	hold(types.ObjectLockLegalHoldStatusOff)
 	nodetest.WaitFor(t, "b removes the version once it is no longer held", func() bool { return len(b.versionIDs(t, "k")) == 0 })
+}
+
+// TestOriginVersionIDNeedsItsTimeAndPermission: the version id a write of site
+// sync's carries is honoured only beside an origin time it names (else
+// InvalidArgument) and, as the rest of the origin, only from a principal allowed
+// s3:ReplicateObject; the version is then stored under that id. A removal by id
+// with an origin needs s3:ReplicateDelete.
+func TestOriginVersionIDNeedsItsTimeAndPermission(t *testing.T) {
+	ctx := t.Context()
+	st := newSite(t, true)
+	writer := st.client(st.user(t, "writer", withVersionActions(writerPolicy)))
+	syncer := st.client(st.user(t, "sync", versionsPolicy))
+	const at = 123456789
+	id := fmt.Sprintf("%016x%08x", at, 0xabcdef01)
+	origin := func(header ...string) func(*s3.Options) {
+		return func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-cairn-origin-site", "elsewhere"))
+			for i := 0; i < len(header); i += 2 {
+				o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(header[i], header[i+1]))
+			}
+		}
+	}
+	put := func(c *s3.Client, opt func(*s3.Options)) (*s3.PutObjectOutput, error) {
+		return c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared"), Key: aws.String("k"), Body: strings.NewReader("x")}, opt)
+	}
+	requireCode := func(err error, code string) {
+		t.Helper()
+		var api smithy.APIError
+		require.True(t, errors.As(err, &api), "%v", err)
+		require.Equal(t, code, api.ErrorCode())
+	}
+	withTime := []string{"x-cairn-origin-time", strconv.Itoa(at)}
+	_, err := put(writer, origin(append(withTime, "x-cairn-origin-version-id", id)...))
+	requireCode(err, "AccessDenied")
+	for _, bad := range [][]string{
+		{"x-cairn-origin-version-id", id}, // no time
+		append(withTime, "x-cairn-origin-version-id", fmt.Sprintf("%016x%08x", at+1, 0xabcdef01)),
+		append(withTime, "x-cairn-origin-version-id", "null"),
+		append(withTime, "x-cairn-origin-version-id", "not-an-id"),
+	} {
+		_, err := put(syncer, origin(bad...))
+		requireCode(err, "InvalidArgument")
+	}
+	out, err := put(syncer, origin(append(withTime, "x-cairn-origin-version-id", id)...))
+	require.NoError(t, err)
+	require.Equal(t, id, aws.ToString(out.VersionId))
+	head, err := st.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("shared"), Key: aws.String("k"), VersionId: aws.String(id)})
+	require.NoError(t, err)
+	require.Equal(t, id, aws.ToString(head.VersionId))
+
+	_, err = writer.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("shared"), Key: aws.String("k"), VersionId: aws.String(id)}, origin())
+	requireCode(err, "AccessDenied")
+	_, err = syncer.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("shared"), Key: aws.String("k"), VersionId: aws.String(id)}, origin())
+	require.NoError(t, err)
+	require.Empty(t, st.versionIDs(t, "k"))
 }
