@@ -140,7 +140,7 @@ func TestBidirectionalReplicatesRemovalsByID(t *testing.T) {
 	ctx := t.Context()
 	a, b := newSite(t, true), newSite(t, true)
 	toB := a.syncToAs(t, b, meta.ModeBidirectional, versionsPolicy)
-	b.syncToAs(t, a, meta.ModeBidirectional, versionsPolicy)
+	toA := b.syncToAs(t, a, meta.ModeBidirectional, versionsPolicy)
 
 	v1, v2, v3 := a.put(t, "k", "v1"), a.put(t, "k", "v2"), a.put(t, "k", "v3")
 	waitSameVersions(t, a, b, "k", 3)
@@ -162,12 +162,19 @@ func TestBidirectionalReplicatesRemovalsByID(t *testing.T) {
 	a.removeVersion(t, "k", aws.ToString(del.VersionId))
 	waitSameVersions(t, a, b, "k", 1)
 
-	// The current version removed on a while a cannot reach b; meanwhile b
-	// writes a newer version, which must stay on both.
+	// The current version (a's only one) removed on a while the sites cannot
+	// reach each other; meanwhile b writes a newer version, which must stay on
+	// both. a delivers first, while it has no version of k at all: that is no
+	// delete of k (which would hide b's newer write under a marker).
 	toB.cut()
+	toA.cut()
 	a.removeVersion(t, "k", v3)
 	v4 := b.put(t, "k", "v4")
 	toB.restore()
+	nodetest.WaitFor(t, "b removes v3", func() bool { return len(b.versionIDs(t, "k")) == 1 })
+	waitRounds(t, a.n)
+	waitRounds(t, a.n)
+	toA.restore()
 	ids = waitSameVersions(t, a, b, "k", 1)
 	require.Equal(t, v4, idOf(ids[0]))
 	got, ok, err := read(ctx, a.s3, "shared", "k")
