@@ -22,13 +22,7 @@ func TestReplicaKeepsItsVersionID(t *testing.T) {
 	ctx := context.Background()
 	wall := time.UnixMilli(1_700_000_000_000)
 	tie := hlc.FromTime(wall)
-	site := func(id, node string) *Store {
-		cfg := testConfig(t)
-		cfg.NodeID = node
-		clock := &fakeClock{t: wall}
-		cfg.Now, cfg.SiteID = clock.Now, func() string { return id }
-		return openStore(t, cfg)
-	}
+	site := func(id, node string) *Store { return stoppedSite(t, wall, id, node) }
 	put := func(s *Store, body string, o Origin) ObjectInfo {
 		t.Helper()
 		info, err := s.PutObject(ctx, PutInput{Bucket: "b", Key: "k", Body: bytes.NewReader([]byte(body)), Versioning: VersioningEnabled, Origin: o})

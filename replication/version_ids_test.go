@@ -74,6 +74,20 @@ func md5hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// requireStillSame runs three more rounds on a and b and requires key to hold
+// versions ids on both still, and neither rule to have failed since the
+// statuses settled.
+func requireStillSame(t *testing.T, a, b *site, key string, ids []string, settledA, settledB meta.ReplicationStatus) {
+	t.Helper()
+	for range 3 {
+		waitRounds(t, a.n, b.n)
+	}
+	require.Equal(t, ids, a.versionIDs(t, key))
+	require.Equal(t, ids, b.versionIDs(t, key))
+	a.requireNoNewFailures(t, settledA)
+	b.requireNoNewFailures(t, settledB)
+}
+
 // idOf returns the version id of an entry of versionIDs.
 func idOf(entry string) string { return strings.Fields(entry)[0] }
 
@@ -122,13 +136,7 @@ func TestBidirectionalKeepsVersionIDs(t *testing.T) {
 
 	waitRounds(t, a.n, b.n)
 	settledA, settledB := a.status(t), b.status(t)
-	for range 3 {
-		waitRounds(t, a.n, b.n)
-	}
-	require.Equal(t, ids, a.versionIDs(t, "k"))
-	require.Equal(t, ids, b.versionIDs(t, "k"))
-	a.requireNoNewFailures(t, settledA)
-	b.requireNoNewFailures(t, settledB)
+	requireStillSame(t, a, b, "k", ids, settledA, settledB)
 }
 
 // TestBidirectionalReplicatesRemovalsByID: a version (or delete marker) removed by
@@ -198,13 +206,7 @@ func TestBidirectionalReplicatesRemovalsByID(t *testing.T) {
 			})
 		require.NoError(t, err, "removal of %s delivered again", id)
 	}
-	for range 3 {
-		waitRounds(t, a.n, b.n)
-	}
-	require.Equal(t, ids, a.versionIDs(t, "k"))
-	require.Equal(t, ids, b.versionIDs(t, "k"))
-	a.requireNoNewFailures(t, settledA)
-	b.requireNoNewFailures(t, settledB)
+	requireStillSame(t, a, b, "k", ids, settledA, settledB)
 }
 
 // TestRemovalOfALockedVersionFailsAndIsRetried: a removal by id that the target
