@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/cairnstore/cairn/blob/index"
-
 	"github.com/cairnstore/cairn/cluster/hlc"
 )
 
@@ -44,7 +43,8 @@ func (s *Store) writeTime(o Origin) hlc.Timestamp {
 // writeNode is the node of the slot (HLC, Node) a write is stored in: this
 // node's id, but for a write site sync brought with its original time (last
 // write wins), stored at that HLC, replicaNode(origin site, etag), followed by
-// the node tag of the origin's version id when it was sent (taggedNode).
+// replicaSep and the node tag of the origin's version id when it was sent
+// (replicaSlot checks that the tag may be kept).
 func (s *Store) writeNode(o Origin, etag string) string {
 	if o.IsZero() || o.HLC == 0 {
 		return s.cfg.NodeID
