@@ -155,11 +155,15 @@ func (s *Store) Complete(ctx context.Context, in CompleteInput) (ObjectInfo, err
 	if lock.Mode == "" {
 		lock.Mode, lock.RetainUntil = in.DefaultRetention.Mode, in.DefaultRetention.RetainUntil
 	}
+	node, err := s.replicaSlot(ctx, pl, pl.l.ObjectPartition(bucket, key), bucket, key, in.Origin, etag, v == VersioningEnabled)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	rec := index.Record{
 		Bucket: bucket,
 		Key:    key,
 		HLC:    uint64(s.writeTime(in.Origin)),
-		Node:   s.cfg.NodeID,
+		Node:   node,
 		Size:   size,
 		ETag:   etag,
 		Meta:   encodeObjectMeta(objectMeta{Headers: up.Headers, UserMeta: up.UserMeta, Checksum: sum, Tags: up.Tags, Lock: lock, Origin: in.Origin, SSE: sealed}),

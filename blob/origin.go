@@ -1,8 +1,12 @@
 package blob
 
 import (
+	"context"
+	"encoding/hex"
 	"strconv"
+	"strings"
 
+	"github.com/cairnstore/cairn/blob/index"
 	"github.com/cairnstore/cairn/cluster/hlc"
 )
 
@@ -14,6 +18,10 @@ import (
 type Origin struct {
 	Site string
 	HLC  hlc.Timestamp
+	// VersionID is the version's id on the site it came from (x-cairn-origin-version-id),
+	// "" when not sent. A replica stored at its origin time keeps it (replicaSlot):
+	// its slot node embeds that id's node tag. It is not stored in the metadata.
+	VersionID string
 }
 
 // writeTime is the HLC a write is stored at: the clock's now, or, for a write of
@@ -34,12 +42,59 @@ func (s *Store) writeTime(o Origin) hlc.Timestamp {
 
 // writeNode is the node of the slot (HLC, Node) a write is stored in: this
 // node's id, but for a write site sync brought with its original time (last
-// write wins), stored at that HLC, replicaNode(origin site, etag).
+// write wins), stored at that HLC, replicaNode(origin site, etag), followed by
+// replicaSep and the node tag of the origin's version id when it was sent
+// (replicaSlot checks that the tag may be kept).
 func (s *Store) writeNode(o Origin, etag string) string {
 	if o.IsZero() || o.HLC == 0 {
 		return s.cfg.NodeID
 	}
-	return replicaNode(s.cfg.SiteID(), o.Site, etag)
+	node := replicaNode(s.cfg.SiteID(), o.Site, etag)
+	if tag, ok := o.tag(); ok {
+		return node + replicaSep + hex.EncodeToString(tag[:])
+	}
+	return node
+}
+
+// tag returns the node tag of o's version id, when o names one of the version
+// at its origin time (the only id a replica stored at that time can keep).
+func (o Origin) tag() ([4]byte, bool) {
+	if o.VersionID == "" || o.HLC == 0 {
+		return [4]byte{}, false
+	}
+	ts, tag, err := parseVersionID(o.VersionID)
+	return tag, err == nil && hlc.Timestamp(ts) == o.HLC
+}
+
+// replicaSlot is the slot node of a write of bucket/key with origin o and ETag
+// etag (writeNode), checked against the key's other versions at the write's
+// HLC: a replica keeps its origin's version id only when no other version of the
+// key here has that id already (two sites' writes at the very same HLC, by nodes
+// of the same name, would otherwise share one id here); it then takes the id of
+// its untagged node, as before, and ids stay unique within a site. A null
+// version (unversioned) has no id to keep.
+func (s *Store) replicaSlot(ctx context.Context, pl placement, p int, bucket, key string, o Origin, etag string, versioned bool) (string, error) {
+	node := s.writeNode(o, etag)
+	tag, ok := o.tag()
+	if !ok {
+		return node, nil
+	}
+	// Observed first: a write here after the check orders after the replica.
+	s.cfg.Clock.Observe(o.HLC)
+	if !versioned {
+		return s.writeNode(Origin{Site: o.Site, HLC: o.HLC}, etag), nil
+	}
+	vr, err := s.readVersions(ctx, pl, p, bucket, key, index.VersionsQuery{HLC: uint64(o.HLC)})
+	if err != nil {
+		return "", err
+	}
+	for i := range vr.merged {
+		e := &vr.merged[i]
+		if e.Versioned && e.HLC == uint64(o.HLC) && e.Node != node && string(nodeTag(e.Node)) == string(tag[:]) {
+			return s.writeNode(Origin{Site: o.Site, HLC: o.HLC}, etag), nil
+		}
+	}
+	return node, nil
 }
 
 // Slot nodes of replicated versions (replicaNode): below and above every node id,
@@ -109,4 +164,18 @@ func originOf(b []byte) Origin {
 		return nil
 	})
 	return o
+}
+
+// embeddedTag returns the node tag a replica's slot node embeds (writeNode);
+// false for any other node.
+func embeddedTag(node string) ([]byte, bool) {
+	if node == "" || node[0] != replicaBelow[0] && node[0] != replicaAbove[0] {
+		return nil, false
+	}
+	parts := strings.Split(node[1:], replicaSep)
+	if len(parts) != 3 || len(parts[2]) != 8 {
+		return nil, false
+	}
+	tag, err := hex.DecodeString(parts[2])
+	return tag, err == nil
 }

@@ -24,11 +24,7 @@ func TestExactTieGoesToTheGreaterSite(t *testing.T) {
 	ctx := context.Background()
 	wall := time.UnixMilli(1_700_000_000_000)
 	site := func(id string) *Store {
-		cfg := testConfig(t)
-		cfg.NodeID = "node-1" // every site's one node has the same id: no help from it
-		clock := &fakeClock{t: wall}
-		cfg.Now, cfg.SiteID = clock.Now, func() string { return id }
-		return openStore(t, cfg)
+		return stoppedSite(t, wall, id, "node-1") // every site's one node has the same id: no help from it
 	}
 	// op is one write: a put of body, or a delete when body is "".
 	type op struct {
@@ -88,6 +84,16 @@ func TestExactTieGoesToTheGreaterSite(t *testing.T) {
 			})
 		}
 	}
+}
+
+// stoppedSite is a one-node site of id whose node is node, its clock stopped at
+// wall: each write there is at wall's HLC or a logical tick after.
+func stoppedSite(t *testing.T, wall time.Time, id, node string) *Store {
+	cfg := testConfig(t)
+	cfg.NodeID = node
+	clock := &fakeClock{t: wall}
+	cfg.Now, cfg.SiteID = clock.Now, func() string { return id }
+	return openStore(t, cfg)
 }
 
 // TestReplicaSlotIsTheWrites: the slot of a replicated write depends on the

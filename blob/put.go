@@ -50,11 +50,16 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 		return ObjectInfo{}, err
 	}
 	etag := hex.EncodeToString(b.md5)
+	p := pl.l.ObjectPartition(in.Bucket, in.Key)
+	node, err := s.replicaSlot(ctx, pl, p, in.Bucket, in.Key, in.Origin, etag, in.Versioning == VersioningEnabled)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	rec := index.Record{
 		Bucket: in.Bucket,
 		Key:    in.Key,
 		HLC:    uint64(s.writeTime(in.Origin)),
-		Node:   s.writeNode(in.Origin, etag),
+		Node:   node,
 		Size:   b.size,
 		ETag:   etag,
 		Meta:   encodeObjectMeta(objectMeta{Headers: in.Headers, UserMeta: in.UserMeta, Checksum: sum, Tags: in.Tags, Lock: in.Lock, Origin: in.Origin, SSE: b.sse}),
@@ -64,7 +69,7 @@ func (s *Store) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error) 
 		// key's older null version (and only it).
 		Versioned: in.Versioning == VersioningEnabled,
 	}
-	if err := s.commit(ctx, pl, pl.l.ObjectPartition(in.Bucket, in.Key), &rec, in.Cond); err != nil {
+	if err := s.commit(ctx, pl, p, &rec, in.Cond); err != nil {
 		return ObjectInfo{}, err
 	}
 	failed = false

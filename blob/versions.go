@@ -115,7 +115,13 @@ func EncodeVersionID(ts uint64, node string) string {
 	return hex.EncodeToString(b[:])
 }
 
+// nodeTag is the node part of the id of a version in a slot of node: a hash of
+// the node id, or for a replica that kept its origin's version id, that id's
+// (embeddedTag).
 func nodeTag(node string) []byte {
+	if tag, ok := embeddedTag(node); ok {
+		return tag
+	}
 	h := sha256.Sum256([]byte(node))
 	return h[:4]
 }
@@ -353,8 +359,16 @@ func tombstoneRecord(bucket string, e *index.Entry) index.Record {
 // version), with read repair; found false if there is none. A tombstone is never
 // returned.
 func (s *Store) getVersion(ctx context.Context, pl placement, bucket, key, versionID string) (index.Record, bool, error) {
+	rec, found, _, err := s.lookupVersion(ctx, pl, bucket, key, versionID)
+	return rec, found, err
+}
+
+// lookupVersion is getVersion, also reporting, for a version id, whether another
+// version of the key is at the same HLC (tied).
+func (s *Store) lookupVersion(ctx context.Context, pl placement, bucket, key, versionID string) (rec index.Record, found, tied bool, err error) {
 	if versionID == "" {
-		return s.getCurrent(ctx, pl, bucket, key)
+		rec, found, err = s.getCurrent(ctx, pl, bucket, key)
+		return rec, found, false, err
 	}
 	p := pl.l.ObjectPartition(bucket, key)
 	var q index.VersionsQuery
@@ -366,13 +380,13 @@ func (s *Store) getVersion(ctx context.Context, pl placement, bucket, key, versi
 	default:
 		ts, t, err := parseVersionID(versionID)
 		if err != nil {
-			return index.Record{}, false, err
+			return index.Record{}, false, false, err
 		}
 		q.HLC, tag = ts, t
 	}
 	vr, err := s.readVersions(ctx, pl, p, bucket, key, q)
 	if err != nil {
-		return index.Record{}, false, err
+		return index.Record{}, false, false, err
 	}
 	var want *index.Entry
 	var tombs []index.Record // tombstones newer than want, to spread
@@ -395,15 +409,21 @@ func (s *Store) getVersion(ctx context.Context, pl placement, bucket, key, versi
 	}
 	if want == nil || want.Tombstone {
 		s.repairVersions(ctx, &vr, p, tombs)
-		return index.Record{}, false, nil
+		return index.Record{}, false, false, nil
 	}
-	rec, err := s.fetchVersion(ctx, &vr, p, bucket, key, want)
+	for i := range vr.merged {
+		// Another slot at the version's HLC, in any state (a removed one
+		// too: its id here may have been the other site's).
+		e := &vr.merged[i]
+		tied = tied || q.HLC != 0 && e.Versioned && e.HLC == q.HLC && !e.SameSlot(want)
+	}
+	rec, err = s.fetchVersion(ctx, &vr, p, bucket, key, want)
 	if err != nil {
-		return index.Record{}, false, err
+		return index.Record{}, false, false, err
 	}
 	rec.Bucket, rec.Key = bucket, key
 	s.repairVersions(ctx, &vr, p, append(tombs, rec))
-	return rec, true, nil
+	return rec, true, tied, nil
 }
 
 // deleteOf returns, of a key's merged records newest first, the unversioned
@@ -567,7 +587,9 @@ type DeleteInput struct {
 	// Now is the time the version's retention is judged at; zero is the clock's.
 	Now time.Time
 	// Origin is set by a delete of site sync's: the delete marker (or the
-	// unversioned key's tombstone) keeps it.
+	// unversioned key's tombstone) keeps it. With VersionID, a removal site sync
+	// brought: it removes nothing when another version of the key here has the
+	// same HLC (the two sites' ids might not name the same write).
 	Origin Origin
 	// Cond, if not nil, makes the delete conditional on the key's current version
 	// (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size), whichever
@@ -614,7 +636,11 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 	if !in.Origin.IsZero() && in.VersionID == "" {
 		rec.Meta = encodeObjectMeta(objectMeta{Origin: in.Origin})
 		now = uint64(s.writeTime(in.Origin))
-		rec.HLC, rec.Node = now, s.writeNode(in.Origin, "")
+		node, err := s.replicaSlot(ctx, pl, p, in.Bucket, in.Key, in.Origin, "", in.Versioning == VersioningEnabled)
+		if err != nil {
+			return DeleteResult{}, err
+		}
+		rec.HLC, rec.Node = now, node
 	}
 	var res DeleteResult
 	switch {
@@ -627,12 +653,15 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 		rec.DeleteMarker = true
 		res = DeleteResult{VersionID: NullVersion, DeleteMarker: true}
 	default:
-		old, found, err := s.getVersion(ctx, pl, in.Bucket, in.Key, in.VersionID)
+		old, found, tied, err := s.lookupVersion(ctx, pl, in.Bucket, in.Key, in.VersionID)
 		if err != nil {
 			return DeleteResult{}, err
 		}
 		res = DeleteResult{VersionID: in.VersionID}
-		if !found {
+		if !found || tied && !in.Origin.IsZero() {
+			// A removal site sync brought is applied only to a version that
+			// no other version here shares the HLC of: at such a tie the ids
+			// of the two sites may not name the same write (replicaSlot).
 			return res, nil
 		}
 		res.DeleteMarker = old.DeleteMarker
@@ -651,7 +680,7 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 		return DeleteResult{}, err
 	}
 	if res.DeleteMarker && in.VersionID == "" && in.Versioning == VersioningEnabled {
-		res.VersionID = EncodeVersionID(rec.HLC, s.cfg.NodeID) // commit may have restamped it
+		res.VersionID = EncodeVersionID(rec.HLC, rec.Node) // commit may have restamped it
 	}
 	return res, nil
 }

@@ -142,10 +142,21 @@ func (d *delivery) sendCopy(ctx context.Context, key string, obj *s3.GetObjectOu
 // delete that came from the target is not sent back, nor one the target needs
 // not: it has no current version of the key either (which also ends the echo of an
 // unversioned delete, whose tombstone keeps no readable origin).
+//
+// Under a bidirectional rule, a versioned key without a current version and
+// without a delete marker was not deleted: its versions were removed by id, and
+// removeVersion sends each removal. A delete sent for it would carry no time and
+// be stored at the target's, above a newer write made there.
 func (d *delivery) delete(ctx context.Context, key, site string, local http.Header) error {
 	from := originOf(local)
 	if site != "" && from.site == site {
 		return nil
+	}
+	if d.rule.Mode == meta.ModeBidirectional && from.time == "" {
+		versioned, err := d.sourceVersioned(ctx)
+		if err != nil || versioned {
+			return err
+		}
 	}
 	target, k := aws.String(d.rule.TargetBucket), aws.String(key)
 	if _, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: target, Key: k}); isNotFound(err) {
@@ -160,6 +171,16 @@ func (d *delivery) delete(ctx context.Context, key, site string, local http.Head
 	}
 	d.stats.sent(0, true)
 	return nil
+}
+
+// sourceVersioned reports whether the rule's source bucket has versioning
+// (Enabled or Suspended).
+func (d *delivery) sourceVersioned(ctx context.Context) (bool, error) {
+	out, err := d.w.cfg.Local.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(d.rule.Bucket)})
+	if err != nil {
+		return false, sourceErr(fmt.Errorf("versioning: %w", err))
+	}
+	return out.Status != "", nil
 }
 
 // originFor is the origin to send to a target of site id site: only a Cairn

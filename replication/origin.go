@@ -3,13 +3,17 @@ package replication
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/cairnstore/cairn/blob"
 )
 
 // Loop prevention by origin (docs/site-sync.md#loop-prevention). A Cairn site
@@ -21,29 +25,40 @@ const (
 	hdrSiteID     = "x-cairn-site-id"
 	hdrOriginSite = "x-cairn-origin-site"
 	hdrOriginTime = "x-cairn-origin-time"
+	// hdrOriginVersionID is the version's id where it was read from, sent with
+	// its origin time: a Cairn target stores the version under the same id.
+	hdrOriginVersionID = "x-cairn-origin-version-id"
 )
 
 // origin is where a version was first written: a site id, and the HLC in decimal
+// ("" when unknown); version is the version's id on the site it was read from
 // ("" when unknown).
 type origin struct {
-	site string
-	time string
+	site    string
+	time    string
+	version string
 }
 
-// originOf reads the origin headers of an answer.
+// originOf reads the origin headers of an answer, and the version id it names.
 func originOf(h http.Header) origin {
-	return origin{site: h.Get(hdrOriginSite), time: h.Get(hdrOriginTime)}
+	return origin{site: h.Get(hdrOriginSite), time: h.Get(hdrOriginTime), version: h.Get("x-amz-version-id")}
 }
 
-// withOrigin adds o's headers to a request; nothing for an unknown origin.
+// withOrigin adds o's headers to a request; nothing for an unknown origin. The
+// version id goes with the time when the id is of that time: the target then
+// stores the version under the same id (docs/site-sync.md#versions).
 func withOrigin(o origin) func(*s3.Options) {
 	return func(opts *s3.Options) {
 		if o.site == "" {
 			return
 		}
 		opts.APIOptions = append(opts.APIOptions, smithyhttp.AddHeaderValue(hdrOriginSite, o.site))
-		if o.time != "" {
-			opts.APIOptions = append(opts.APIOptions, smithyhttp.AddHeaderValue(hdrOriginTime, o.time))
+		if o.time == "" {
+			return
+		}
+		opts.APIOptions = append(opts.APIOptions, smithyhttp.AddHeaderValue(hdrOriginTime, o.time))
+		if at, ok := blob.VersionIDTime(o.version); ok && strconv.FormatUint(uint64(at), 10) == o.time {
+			opts.APIOptions = append(opts.APIOptions, smithyhttp.AddHeaderValue(hdrOriginVersionID, o.version))
 		}
 	}
 }
@@ -91,6 +106,29 @@ func (d *delivery) targetSite(ctx context.Context) (string, error) {
 		cur.site, cur.siteKnown = site, true
 		d.w.targets[d.rule.Connection] = cur
 	}
+	d.w.mu.Unlock()
+	return site, nil
+}
+
+// localSite returns this site's id, learned from this node's answer to a
+// HeadBucket of the rule's bucket, once per worker.
+func (d *delivery) localSite(ctx context.Context) (string, error) {
+	d.w.mu.Lock()
+	site := d.w.site
+	d.w.mu.Unlock()
+	if site != "" {
+		return site, nil
+	}
+	out, err := d.w.cfg.Local.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(d.rule.Bucket)})
+	h := errorHeader(err)
+	if err == nil {
+		h = outputHeader(out.ResultMetadata)
+	}
+	if site = h.Get(hdrSiteID); site == "" {
+		return "", sourceErr(fmt.Errorf("this site's id: %w", err))
+	}
+	d.w.mu.Lock()
+	d.w.site = site
 	d.w.mu.Unlock()
 	return site, nil
 }

@@ -20,11 +20,12 @@ import (
 // current state only. So before the current state the sender sends every version
 // and delete marker of the key made within the partition's window (since a little
 // before its checkpoint) that the target lacks, oldest first, each at its original
-// HLC: the target then holds the same versions, in the same order, as the source.
-// A version is matched across the sites by its slot's HLC (the time in its version
-// id), which a two-way replica keeps; the version ids themselves differ (their
-// node part is the storing node's). Nothing is ever deleted here: a version
-// deleted by id is not told from one never sent (docs/site-sync.md#not-yet).
+// HLC and with its version id: the target then holds the same versions, under the
+// same ids, in the same order, as the source. A version is matched across the
+// sites by its slot's HLC (the time in its version id). Nothing is ever deleted
+// by this comparison: a version deleted by id is not told from one never sent.
+// A removal by id is replicated from its proof alone, the source's tombstone of
+// the version, which the change feed names (removeVersion).
 
 // maxFillVersions bounds the versions of one key listed per change.
 const maxFillVersions = 1000
@@ -148,7 +149,7 @@ func (d *delivery) sendVersion(ctx context.Context, key string, v sourceVersion,
 		if from.site == "" {
 			from.site = h.Get(hdrSiteID)
 		}
-		from.time = strconv.FormatUint(v.at, 10)
+		from.time, from.version = strconv.FormatUint(v.at, 10), v.id
 		if _, err := d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: k}, withOrigin(from)); err != nil {
 			return err
 		}
@@ -178,7 +179,43 @@ func (d *delivery) sendVersion(ctx context.Context, key string, v sourceVersion,
 	if !d.rule.Matches(key, tagMap(tags)) {
 		return nil
 	}
-	from.time = strconv.FormatUint(v.at, 10)
+	from.time, from.version = strconv.FormatUint(v.at, 10), v.id
 	_, err = d.sendCopy(ctx, key, obj, tags, sourceAttributes(obj, tags), withOrigin(from))
 	return err
+}
+
+// removeVersion replicates the removal for good of version id of key on the
+// source (its tombstone, which the change feed named): the target removes the
+// version of that id, which is the same write, since a two-way replica keeps its
+// version id. Only under a bidirectional rule that replicates deletes, to a Cairn
+// site. The request carries this site as its origin, so that the target applies
+// it only where the id is unambiguous (no other version of the key at that HLC
+// there) and needs s3:ReplicateDelete; it asks to bypass a GOVERNANCE retention
+// (as the source's removal did), which the target grants only to a principal
+// with s3:BypassGovernanceRetention. A version locked there is refused: a
+// failure, retried. A version the target lacks is no error (S3's DeleteObject of
+// a missing version succeeds), so a removal delivered twice, or echoed back by
+// the target's own feed, does nothing.
+func (d *delivery) removeVersion(ctx context.Context, key, id string) error {
+	if d.rule.Mode != meta.ModeBidirectional || !d.rule.ReplicateDeletes {
+		return nil
+	}
+	site, err := d.targetSite(ctx)
+	if err != nil {
+		return err
+	}
+	if site == "" {
+		return fmt.Errorf("%w: connection %s", ErrPeerNotCairn, d.rule.Connection)
+	}
+	here, err := d.localSite(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: aws.String(key),
+		VersionId: aws.String(id), BypassGovernanceRetention: aws.Bool(true)}, withOrigin(origin{site: here}))
+	if err != nil {
+		return fmt.Errorf("remove version %s: %w", id, err)
+	}
+	d.stats.sent(0, true)
+	return nil
 }

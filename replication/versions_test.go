@@ -15,8 +15,15 @@ import (
 )
 
 // versionsPolicy is syncPolicy with s3:ListBucketVersions, which sending the
-// versions in between needs.
-var versionsPolicy = strings.Replace(syncPolicy, `"s3:ListBucket",`, `"s3:ListBucket", "s3:ListBucketVersions",`, 1)
+// versions in between needs, and s3:DeleteObjectVersion, which replicating a
+// removal by id needs.
+var versionsPolicy = withVersionActions(syncPolicy)
+
+// withVersionActions adds s3:ListBucketVersions and s3:DeleteObjectVersion to a
+// policy that allows s3:ListBucket.
+func withVersionActions(policy string) string {
+	return strings.Replace(policy, `"s3:ListBucket",`, `"s3:ListBucket", "s3:ListBucketVersions", "s3:DeleteObjectVersion",`, 1)
+}
 
 // history is a key's versions and delete markers on a site, oldest first, each as
 // its slot time (the version id's first 16 hex digits) and what it holds.

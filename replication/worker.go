@@ -32,6 +32,10 @@ type Change struct {
 	Seq    uint64
 	Bucket string
 	Key    string
+	// Removed is the id of a version of Key removed for good (by its id), when
+	// that is the change: the source's tombstone of it, the proof site sync
+	// replicates such a removal on (versions.go).
+	Removed string
 }
 
 // Feed is this node's change feed and its share of the work.
@@ -142,6 +146,8 @@ type Worker struct {
 	// in it is taken over (takeoverMargin).
 	led      map[int]bool
 	lastTrim time.Time
+	// site is this site's id, once learned (localSite).
+	site string
 	// bucketSynced is when each syncBucket rule's buckets were last compared,
 	// by bucket and rule id (bucketsync.go).
 	bucketSynced map[string]time.Time
@@ -401,14 +407,15 @@ func (d *delivery) partition(ctx context.Context, p int, checkpoint uint64) part
 	}
 	seen := map[string]bool{}
 	for i, c := range changes {
-		if c.Bucket != r.Bucket || !strings.HasPrefix(c.Key, r.Prefix) || seen[c.Key] {
+		if c.Bucket != r.Bucket || !strings.HasPrefix(c.Key, r.Prefix) || seen[c.Key] && c.Removed == "" {
 			res.done = c.Seq
 			continue
 		}
 		if !d.active(ctx) {
 			break // paused or deleted since the round began: stop at once
 		}
-		if _, err := d.apply(ctx, c.Key, from-min(from, takeoverMargin)); err != nil {
+		err := d.change(ctx, c, seen[c.Key], from-min(from, takeoverMargin))
+		if err != nil {
 			d.stats.fail(reason(err), fmt.Errorf("%s/%s: %w", c.Bucket, c.Key, err))
 			res.backlog, res.oldest = len(changes)-i, c.Seq
 			break
@@ -422,6 +429,22 @@ func (d *delivery) partition(ctx context.Context, p int, checkpoint uint64) part
 		d.w.Trigger() // more to read
 	}
 	return res
+}
+
+// change applies one change of the feed: the removal of a version by id
+// (removeVersion), then the key's current state, unless the batch applied it
+// already (applied), with the window of versions in between.
+func (d *delivery) change(ctx context.Context, c Change, applied bool, window uint64) error {
+	if c.Removed != "" {
+		if err := d.removeVersion(ctx, c.Key, c.Removed); err != nil {
+			return err
+		}
+	}
+	if applied {
+		return nil
+	}
+	_, err := d.apply(ctx, c.Key, window)
+	return err
 }
 
 // pruneStats forgets the statistics (and bucket comparisons) of rules that no

@@ -233,10 +233,8 @@ func (s *Server) deleteObject(c echo.Context, r *request) error {
 		return err
 	}
 	in := blob.DeleteInput{Bucket: r.bucket, Key: r.key, VersionID: vid, Versioning: versioningOf(bk), Cond: cond}
-	if vid == "" {
-		if in.Origin, err = s.replicaOrigin(c, r, policy.ActionReplicateDelete); err != nil {
-			return err
-		}
+	if in.Origin, err = s.replicaOrigin(c, r, policy.ActionReplicateDelete); err != nil {
+		return err
 	}
 	if vid != "" {
 		in.BypassGovernance = s.bypassGovernance(c, r, r.bucket, r.key)

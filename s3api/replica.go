@@ -24,6 +24,10 @@ const (
 	// s3:ReplicateDelete), and on a GET or HEAD of any version.
 	hdrOriginSite = "x-cairn-origin-site"
 	hdrOriginTime = "x-cairn-origin-time"
+	// hdrOriginVersionID, beside hdrOriginTime on a write of site sync's, is the
+	// version's id on the site it came from: a replica stored at its origin time
+	// keeps it, so that the version has one id on every site.
+	hdrOriginVersionID = "x-cairn-origin-version-id"
 	// hdrAttributesTime is on a GET or HEAD of a version whose tags or object lock
 	// changed: the HLC of the last change, by which site sync orders such changes
 	// between sites.
@@ -68,6 +72,12 @@ func (s *Server) replicaOrigin(c echo.Context, r *request, action string) (blob.
 		if o.HLC.Time().After(s.now().Add(maxOriginAhead)) {
 			return blob.Origin{}, s3err.Newf(s3err.InvalidArgument, "%s is more than %s ahead of this site's clock", hdrOriginTime, maxOriginAhead).With("ArgumentName", hdrOriginTime)
 		}
+	}
+	if id := h.Get(hdrOriginVersionID); id != "" {
+		if at, ok := blob.VersionIDTime(id); !ok || o.HLC == 0 || at != o.HLC {
+			return blob.Origin{}, s3err.Newf(s3err.InvalidArgument, "%s must be a version id of the time in %s", hdrOriginVersionID, hdrOriginTime).With("ArgumentName", hdrOriginVersionID)
+		}
+		o.VersionID = id
 	}
 	return o, nil
 }

@@ -14,6 +14,12 @@ import (
 // keyspace, in the same transaction, so the feed misses nothing that is durable:
 //
 //	changes: p(2) | seq(8, big-endian) → bucket | 0x00 | key
+//	                                     or 0x01 | hlc(8) | node | 0x00 | bucket | 0x00 | key
+//
+// The second form is a version removed for good (a versioned tombstone, stored
+// in the version's slot (hlc, node)): site sync replicates such a removal by the
+// version's id, on this proof alone (a bucket name never starts with 0x01, and a
+// node id holds no 0x00).
 //
 // seq is this index's arrival stamp, a hybrid clock of its own: the wall time in
 // milliseconds in the high 48 bits and a counter in the low 16, strictly increasing
@@ -34,7 +40,15 @@ type Change struct {
 	Seq    uint64
 	Bucket string
 	Key    string
+	// Removed is set when the change is the removal for good of a version (its
+	// tombstone): the version's slot.
+	Removed bool
+	HLC     uint64
+	Node    string
 }
+
+// removalMark starts the feed value of a version's removal.
+const removalMark = 0x01
 
 // nextSeq returns the next arrival stamp, after the last one and not before now.
 func nextSeq(b *bolt.Bucket, now time.Time) (uint64, error) {
@@ -47,16 +61,43 @@ func nextSeq(b *bolt.Bucket, now time.Time) (uint64, error) {
 	return seq, b.Put(seqKey, binary.BigEndian.AppendUint64(nil, seq))
 }
 
-// appendChange records, within tx, that key of bucket in partition p changed.
-func appendChange(tx *bolt.Tx, p int, bucket, key string) error {
+// appendChange records, within tx, that r's key changed (a version's removal
+// for good, with its slot, when r is a versioned tombstone).
+func appendChange(tx *bolt.Tx, p int, r *Record) error {
 	b := tx.Bucket(changesBucket)
 	seq, err := nextSeq(b, time.Now())
 	if err != nil {
 		return err
 	}
 	k := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint16(nil, uint16(p)), seq)
-	v := append(append([]byte(bucket), 0), key...)
+	var v []byte
+	if r.Versioned && r.Tombstone {
+		v = append(binary.BigEndian.AppendUint64([]byte{removalMark}, r.HLC), r.Node...)
+		v = append(v, 0)
+	}
+	v = append(append(append(v, r.Bucket...), 0), r.Key...)
 	return b.Put(k, v)
+}
+
+// decodeChange decodes a feed value into c.
+func decodeChange(v []byte, c *Change) error {
+	if len(v) > 0 && v[0] == removalMark {
+		if len(v) < 9 {
+			return ErrCorruptRecord
+		}
+		c.Removed, c.HLC = true, binary.BigEndian.Uint64(v[1:9])
+		node, rest, ok := bytes.Cut(v[9:], []byte{0})
+		if !ok {
+			return ErrCorruptRecord
+		}
+		c.Node, v = string(node), rest
+	}
+	bucket, key, ok := bytes.Cut(v, []byte{0})
+	if !ok {
+		return ErrCorruptRecord
+	}
+	c.Bucket, c.Key = string(bucket), string(key)
+	return nil
 }
 
 // Changes returns up to limit changes of partition p after seq, in seq order.
@@ -78,11 +119,11 @@ func (x *Index) Changes(ctx context.Context, p int, after uint64, limit int) ([]
 			if len(k) != 10 {
 				continue
 			}
-			bucket, key, ok := bytes.Cut(v, []byte{0})
-			if !ok {
-				return ErrCorruptRecord
+			ch := Change{Seq: binary.BigEndian.Uint64(k[2:])}
+			if err := decodeChange(v, &ch); err != nil {
+				return err
 			}
-			out = append(out, Change{Seq: binary.BigEndian.Uint64(k[2:]), Bucket: string(bucket), Key: string(key)})
+			out = append(out, ch)
 		}
 		return nil
 	})

@@ -61,3 +61,29 @@ func TestChangeFeedRecordsEveryStoredRecord(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, other, 1, "other partitions are untouched")
 }
+
+// TestChangesTellARemovalForGood: a versioned tombstone (a version removed by its
+// id) is in the feed with the removed version's slot, which site sync replicates
+// the removal by; other records, a null tombstone included, carry none.
+func TestChangesTellARemovalForGood(t *testing.T) {
+	ctx := t.Context()
+	x, err := Open(filepath.Join(t.TempDir(), "index.db"))
+	require.NoError(t, err)
+	defer x.Close()
+	v := Record{Bucket: "b", Key: "k\x01x", HLC: 50, Node: "\x01site\x01etag\x01abcd0123", Versioned: true, ETag: "e"}
+	_, err = x.PutRecord(ctx, 1, v)
+	require.NoError(t, err)
+	gone := Record{Bucket: "b", Key: v.Key, HLC: 50, Node: v.Node, Versioned: true, Tombstone: true, Changed: 60}
+	_, err = x.PutRecord(ctx, 1, gone)
+	require.NoError(t, err)
+	_, err = x.PutRecord(ctx, 1, Record{Bucket: "b", Key: "n", HLC: 70, Node: "n1", Tombstone: true})
+	require.NoError(t, err)
+
+	ch, err := x.Changes(ctx, 1, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, ch, 3)
+	require.False(t, ch[0].Removed, "a version stored")
+	require.Equal(t, Change{Seq: ch[1].Seq, Bucket: "b", Key: v.Key, Removed: true, HLC: 50, Node: v.Node}, ch[1])
+	require.False(t, ch[2].Removed, "a null version's tombstone is no removal by id")
+	require.Equal(t, "n", ch[2].Key)
+}

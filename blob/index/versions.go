@@ -97,7 +97,7 @@ func storeRecord(tx *bolt.Tx, b *bolt.Bucket, p int, target []byte, r *Record) e
 	if err := b.Put(target, encodeRecord(r)); err != nil {
 		return err
 	}
-	return appendChange(tx, p, r.Bucket, r.Key)
+	return appendChange(tx, p, r)
 }
 
 // findSlot returns the key and value of the record in slot (hlc, node) of a key, under

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/cairnstore/cairn/blob"
 	"github.com/cairnstore/cairn/cluster/layout"
 	"github.com/cairnstore/cairn/cluster/membership"
 	"github.com/cairnstore/cairn/cluster/transport"
@@ -134,6 +135,9 @@ func (f *siteSyncFeed) Changes(ctx context.Context, p int, after uint64, limit i
 	out := make([]replication.Change, len(cs))
 	for i, c := range cs {
 		out[i] = replication.Change{Seq: c.Seq, Bucket: c.Bucket, Key: c.Key}
+		if c.Removed {
+			out[i].Removed = blob.EncodeVersionID(c.HLC, c.Node)
+		}
 	}
 	return out, nil
 }
