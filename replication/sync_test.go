@@ -306,15 +306,23 @@ func TestOneWayNewOnlyPauseResumeAndDeleteWhilePeerDown(t *testing.T) {
 	// after the rule was made is a change after it there, and new_only sends it (as
 	// with AWS, a write made around the moment a rule is added may or may not be
 	// replicated). Every owner stores it first, so that it is surely before the rule.
+	// The rule starts at its creation's millisecond (Since), and a feed entry stored
+	// in that same millisecond is after it: wait for the clock to pass the last one.
 	p := s.src[0].Meta().Layout().ObjectPartition("photos", "before")
+	var last uint64
 	nodetest.WaitFor(t, "every owner stores the object written before the rule", func() bool {
 		for _, n := range s.src {
 			cs, err := n.Store().Changes(s.ctx, p, 0, 100)
-			if err != nil || !slices.ContainsFunc(cs, func(c index.Change) bool { return c.Key == "before" }) {
+			i := slices.IndexFunc(cs, func(c index.Change) bool { return c.Key == "before" })
+			if err != nil || i < 0 {
 				return false
 			}
+			last = max(last, cs[i].Seq)
 		}
 		return true
+	})
+	nodetest.WaitFor(t, "the clock passes the millisecond of the last feed entry", func() bool {
+		return uint64(time.Now().UnixMilli())<<16 > last|0xffff
 	})
 	_, err := m.CreateReplicationRule(s.ctx, meta.ReplicationRule{Bucket: "photos", ID: "to-peer", Connection: "peer",
 		TargetBucket: "backup", Mode: meta.ModeNewOnly, ReplicateDeletes: true})
