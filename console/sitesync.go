@@ -12,12 +12,12 @@ import (
 )
 
 // Site sync's pages (docs/site-sync.md): the connections and replication rules,
-// each rule with its delivery status, and forms to make connections and rules and
-// to pause, resume and delete rules. Like every console page they are admin API
-// calls signed with the user's key, so a user sees and does what their policies
-// allow there: making connections and rules needs admin:AddSite and
-// admin:UpdateBucket, pausing and resuming only the bucket's
-// s3:PutReplicationConfiguration. A connection's secret goes from the form to the
+// each rule with its delivery status, and forms to make and edit connections and
+// rules (sitesync_edit.go) and to pause, resume and delete rules. Like every console
+// page they are admin API calls signed with the user's key, so a user sees and
+// does what their policies allow there: making and editing connections and rules
+// needs admin:AddSite and admin:UpdateBucket, pausing and resuming only the
+// bucket's s3:PutReplicationConfiguration. A connection's secret goes from the form to the
 // admin API and is never shown again.
 
 // syncView is the site sync page.
@@ -112,48 +112,6 @@ func (c *Console) syncPage(w http.ResponseWriter, r *http.Request) {
 		v.Rules = append(v.Rules, sr)
 	}
 	c.render(w, r, http.StatusOK, "sync", v)
-}
-
-// createConnection makes a connection with static credentials (the other sources
-// are the CLI's and the admin API's) from the form.
-func (c *Console) createConnection(w http.ResponseWriter, r *http.Request) {
-	s := sessionOf(r)
-	in := admin.ConnectionRequest{
-		Name:     strings.TrimSpace(r.PostFormValue("name")),
-		Endpoint: strings.TrimSpace(r.PostFormValue("endpoint")),
-		Region:   strings.TrimSpace(r.PostFormValue("region")),
-	}
-	if ak := strings.TrimSpace(r.PostFormValue("accessKey")); ak != "" {
-		in.Credentials.Source = meta.CredentialsStatic
-		in.Credentials.AccessKeyID = ak
-		in.Credentials.SecretAccessKey = r.PostFormValue("secretKey")
-	}
-	if _, err := c.adminClient(r, s.accessKey, s.secret).CreateConnection(r.Context(), in); err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/sync", http.StatusSeeOther)
-}
-
-// createRule adds a rule to a bucket from the form.
-func (c *Console) createRule(w http.ResponseWriter, r *http.Request) {
-	s := sessionOf(r)
-	in := admin.ReplicationRuleRequest{
-		ID:               strings.TrimSpace(r.PostFormValue("id")),
-		Connection:       strings.TrimSpace(r.PostFormValue("connection")),
-		TargetBucket:     strings.TrimSpace(r.PostFormValue("targetBucket")),
-		Mode:             r.PostFormValue("mode"),
-		Prefix:           r.PostFormValue("prefix"),
-		ReplicateDeletes: r.PostFormValue("replicateDeletes") == "on",
-		SyncBucket:       r.PostFormValue("syncBucket") == "on",
-		Paused:           r.PostFormValue("paused") == "on",
-	}
-	bucket := strings.TrimSpace(r.PostFormValue("bucket"))
-	if _, err := c.adminClient(r, s.accessKey, s.secret).CreateReplicationRule(r.Context(), bucket, in); err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/sync", http.StatusSeeOther)
 }
 
 // ruleAction pauses, resumes or deletes a rule.
