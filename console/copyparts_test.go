@@ -136,7 +136,7 @@ func TestCopyOverTheLimit(t *testing.T) {
 	want := src
 	want.data, want.etag = got.data, got.etag
 	require.Equal(t, want, got, "content headers, metadata, tags and CRC32 carried over")
-	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPart"`, `"key":"copy/clip.mp4"`, `"bucket":"dst"`, `"result":"allow"`), 3)
+	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPartCopy"`, `"key":"copy/clip.mp4"`, `"bucket":"dst"`, `"result":"allow"`), 3)
 	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"CompleteMultipartUpload"`, `"bucket":"dst"`, `"result":"allow"`), 1)
 	require.Empty(t, e.auditLines(t, `"api":"console"`, `"action":"CopyObject"`, `"result":"allow"`))
 
@@ -151,7 +151,7 @@ func TestCopyOverTheLimit(t *testing.T) {
 	resp, body = root.do(http.MethodPost, "/api/copy", `{"bucket":"src","key":"at-limit","toBucket":"dst","toKey":"at-limit"}`, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"CopyObject"`, `"result":"allow"`), 1)
-	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPart"`, `"result":"allow"`), 6, "3 for each of the two large copies, none more")
+	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPartCopy"`, `"result":"allow"`), 6, "3 for each of the two large copies, none more")
 
 	// A part that fails: the source is replaced after the first part.
 	e.putLarge(t, "src", "big/clip ü.mp4", data)
@@ -211,7 +211,7 @@ func TestEditAndRestoreOverTheLimit(t *testing.T) {
 	want.contentType, want.cacheControl, want.disposition, want.metadata = "video/webm", "no-cache", "inline", map[string]string{"camera": "south"}
 	require.Equal(t, want, got, "the new values; the tags, other headers and CRC32 kept")
 	require.Len(t, versions(), 3, "the edit is a new version")
-	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPart"`, `"key":"clip.mp4"`, `"result":"allow"`), 3)
+	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPartCopy"`, `"key":"clip.mp4"`, `"result":"allow"`), 3)
 
 	resp, body = root.do(http.MethodPost, "/api/version/restore", `{"bucket":"vers","key":"clip.mp4","versionId":"`+oldest+`"}`, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)

@@ -90,6 +90,6 @@ func TestMoveFolderToAnotherBucket(t *testing.T) {
 	want := bigBefore
 	want.data, want.etag = got.data, got.etag
 	require.Equal(t, want, got)
-	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPart"`, `"bucket":"archive"`, `"user":"root"`, `"result":"allow"`), 3)
+	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"UploadPartCopy"`, `"bucket":"archive"`, `"user":"root"`, `"result":"allow"`), 3)
 	require.Len(t, e.auditLines(t, `"api":"console"`, `"action":"CopyObject"`, `"bucket":"archive"`, `"user":"root"`, `"result":"allow"`), 2)
 }

@@ -335,6 +335,8 @@ func chooseObjectAction(method string, r *request) *Action {
 			return actPutObjectRetention
 		case r.has("legal-hold"):
 			return actPutObjectLegalHold
+		case r.has("uploadId") && r.header.Get("x-amz-copy-source") != "":
+			return actUploadPartCopy
 		case r.has("uploadId"):
 			return actUploadPart
 		case r.header.Get("x-amz-copy-source") != "":
@@ -442,6 +444,7 @@ var (
 	actDeleteObject               = &Action{"DeleteObject", "s3:DeleteObject", (*Server).deleteObject}
 	actCreateMultipartUpload      = &Action{"CreateMultipartUpload", "s3:PutObject", (*Server).createMultipartUpload}
 	actUploadPart                 = &Action{"UploadPart", "s3:PutObject", (*Server).uploadPart}
+	actUploadPartCopy             = &Action{"UploadPartCopy", "s3:PutObject", (*Server).uploadPart}
 	actCompleteMultipartUpload    = &Action{"CompleteMultipartUpload", "s3:PutObject", (*Server).completeMultipartUpload}
 	actAbortMultipartUpload       = &Action{"AbortMultipartUpload", "s3:AbortMultipartUpload", (*Server).abortMultipartUpload}
 	actListParts                  = &Action{"ListParts", "s3:ListMultipartUploadParts", (*Server).listParts}
