@@ -3,7 +3,6 @@ package replication
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -106,29 +105,6 @@ func (d *delivery) targetSite(ctx context.Context) (string, error) {
 		cur.site, cur.siteKnown = site, true
 		d.w.targets[d.rule.Connection] = cur
 	}
-	d.w.mu.Unlock()
-	return site, nil
-}
-
-// localSite returns this site's id, learned from this node's answer to a
-// HeadBucket of the rule's bucket, once per worker.
-func (d *delivery) localSite(ctx context.Context) (string, error) {
-	d.w.mu.Lock()
-	site := d.w.site
-	d.w.mu.Unlock()
-	if site != "" {
-		return site, nil
-	}
-	out, err := d.w.cfg.Local.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(d.rule.Bucket)})
-	h := errorHeader(err)
-	if err == nil {
-		h = outputHeader(out.ResultMetadata)
-	}
-	if site = h.Get(hdrSiteID); site == "" {
-		return "", sourceErr(fmt.Errorf("this site's id: %w", err))
-	}
-	d.w.mu.Lock()
-	d.w.site = site
 	d.w.mu.Unlock()
 	return site, nil
 }

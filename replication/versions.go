@@ -207,12 +207,8 @@ func (d *delivery) removeVersion(ctx context.Context, key, id string) error {
 	if site == "" {
 		return fmt.Errorf("%w: connection %s", ErrPeerNotCairn, d.rule.Connection)
 	}
-	here, err := d.localSite(ctx)
-	if err != nil {
-		return err
-	}
 	_, err = d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: aws.String(key),
-		VersionId: aws.String(id), BypassGovernanceRetention: aws.Bool(true)}, withOrigin(origin{site: here}))
+		VersionId: aws.String(id), BypassGovernanceRetention: aws.Bool(true)}, withOrigin(origin{site: d.w.md.ClusterID()}))
 	if err != nil {
 		return fmt.Errorf("remove version %s: %w", id, err)
 	}

@@ -24,6 +24,9 @@ type Metadata interface {
 	ConnectionSecret(ctx context.Context, name string) (meta.ConnectionSecret, error)
 	ReplicationProgress(bucket, id string) meta.ReplicationProgress
 	SaveReplicationProgress(ctx context.Context, bucket, id string, p meta.ReplicationProgress) error
+	// ClusterID is this site's id: what its S3 API answers in x-cairn-site-id and
+	// keeps as the origin of the versions written here.
+	ClusterID() string
 }
 
 // Change is one entry of a partition's change feed: a key that changed at Seq (an
@@ -146,8 +149,6 @@ type Worker struct {
 	// in it is taken over (takeoverMargin).
 	led      map[int]bool
 	lastTrim time.Time
-	// site is this site's id, once learned (localSite).
-	site string
 	// bucketSynced is when each syncBucket rule's buckets were last compared,
 	// by bucket and rule id (bucketsync.go).
 	bucketSynced map[string]time.Time
