@@ -42,21 +42,25 @@ func (d *delivery) apply(ctx context.Context, key string, window uint64) (int64,
 	if site == "" && d.rule.Mode == meta.ModeBidirectional {
 		return 0, fmt.Errorf("%w: connection %s", ErrPeerNotCairn, d.rule.Connection)
 	}
+	timed, err := d.timed(ctx, site)
+	if err != nil {
+		return 0, err
+	}
 	obj, err := src.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String(key)})
 	if isNotFound(err) {
-		if err := d.fillVersionsOf(ctx, key, errorHeader(err).Get("x-amz-version-id"), window, site); err != nil {
+		if err := d.fillVersionsOf(ctx, key, errorHeader(err).Get("x-amz-version-id"), window, site, timed); err != nil {
 			return 0, err
 		}
 		if !d.rule.ReplicateDeletes {
 			return 0, nil
 		}
-		return 0, d.delete(ctx, key, site, errorHeader(err))
+		return 0, d.delete(ctx, key, site, timed, errorHeader(err))
 	}
 	if err != nil {
 		return 0, sourceErr(err)
 	}
 	defer obj.Body.Close()
-	if err := d.fillVersionsOf(ctx, key, aws.ToString(obj.VersionId), window, site); err != nil {
+	if err := d.fillVersionsOf(ctx, key, aws.ToString(obj.VersionId), window, site, timed); err != nil {
 		return 0, err
 	}
 	from := originOf(outputHeader(obj.ResultMetadata))
@@ -77,7 +81,7 @@ func (d *delivery) apply(ctx context.Context, key string, window uint64) (int64,
 	want := sourceAttributes(obj, tags)
 	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: aws.String(key)})
 	switch {
-	case err == nil && d.sameVersion(obj, head, from):
+	case err == nil && d.sameVersion(obj, head, from, timed):
 		sent, err := d.syncAttributes(ctx, key, obj, head, want, site, from)
 		if sent {
 			d.stats.sent(0, false)
@@ -88,7 +92,10 @@ func (d *delivery) apply(ctx context.Context, key string, window uint64) (int64,
 	case err != nil && !isNotFound(err):
 		return 0, err
 	}
-	return d.sendCopy(ctx, key, obj, tags, want, d.originFor(site, from))
+	if timed && err == nil && d.untimedAbove(outputHeader(head.ResultMetadata), head.LastModified, from) {
+		timed = false
+	}
+	return d.sendCopy(ctx, key, obj, tags, want, originFor(site, from, timed))
 }
 
 // sendCopy copies the source's version obj of key, tagged tags, with attributes
@@ -143,60 +150,39 @@ func (d *delivery) sendCopy(ctx context.Context, key string, obj *s3.GetObjectOu
 // not: it has no current version of the key either (which also ends the echo of an
 // unversioned delete, whose tombstone keeps no readable origin).
 //
-// Under a bidirectional rule, a versioned key without a current version and
-// without a delete marker was not deleted: its versions were removed by id, and
-// removeVersion sends each removal. A delete sent for it would carry no time and
-// be stored at the target's, above a newer write made there.
-func (d *delivery) delete(ctx context.Context, key, site string, local http.Header) error {
+// When the rule's sends are timed, a versioned key without a current version and
+// without a delete marker was not deleted: its versions were removed by id, which
+// a bidirectional rule sends as such (removeVersion) and a one-way rule does not
+// replicate, as S3's replication does not. A delete sent for it would carry no
+// time and be stored at the target's, above a newer write made there.
+func (d *delivery) delete(ctx context.Context, key, site string, timed bool, local http.Header) error {
 	from := originOf(local)
 	if site != "" && from.site == site {
 		return nil
 	}
-	if d.rule.Mode == meta.ModeBidirectional && from.time == "" {
+	if timed && from.time == "" {
 		versioned, err := d.sourceVersioned(ctx)
 		if err != nil || versioned {
 			return err
 		}
 	}
 	target, k := aws.String(d.rule.TargetBucket), aws.String(key)
-	if _, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: target, Key: k}); isNotFound(err) {
+	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: target, Key: k})
+	if isNotFound(err) {
 		return nil
 	}
 	if from.site == "" {
 		from.site = local.Get(hdrSiteID) // deleted here
 	}
-	_, err := d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: target, Key: k}, d.originFor(site, from))
+	if timed && err == nil && d.untimedAbove(outputHeader(head.ResultMetadata), head.LastModified, from) {
+		timed = false
+	}
+	_, err = d.target.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: target, Key: k}, originFor(site, from, timed))
 	if err != nil && !isNotFound(err) {
 		return err
 	}
 	d.stats.sent(0, true)
 	return nil
-}
-
-// sourceVersioned reports whether the rule's source bucket has versioning
-// (Enabled or Suspended).
-func (d *delivery) sourceVersioned(ctx context.Context) (bool, error) {
-	out, err := d.w.cfg.Local.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(d.rule.Bucket)})
-	if err != nil {
-		return false, sourceErr(fmt.Errorf("versioning: %w", err))
-	}
-	return out.Status != "", nil
-}
-
-// originFor is the origin to send to a target of site id site: only a Cairn
-// target (whose site is known) is told one, since only Cairn stores it, and its
-// principal then needs s3:ReplicateObject or s3:ReplicateDelete. Its time only
-// for a bidirectional rule: the target stores the change at that time (last write
-// wins), where a one-way rule's target takes the source's state as it arrives
-// (a backfill corrects a stale copy even if it is newer).
-func (d *delivery) originFor(site string, from origin) func(*s3.Options) {
-	if site == "" {
-		return func(*s3.Options) {}
-	}
-	if d.rule.Mode != meta.ModeBidirectional {
-		from.time = ""
-	}
-	return withOrigin(from)
 }
 
 // spool makes a seekable copy of body: in memory up to memoryLimit, else in a

@@ -74,10 +74,11 @@ func (a attributes) lockInput(in *s3.PutObjectInput) {
 
 // sameVersion reports whether head, the target's current version of the key, is
 // the source's obj with the same bytes, content headers and user metadata, so that
-// only attributes may differ. Under a bidirectional rule it must also be the same
-// write (the same origin time): another write of the same bytes is ordered by
-// last write wins as a write.
-func (d *delivery) sameVersion(obj *s3.GetObjectOutput, head *s3.HeadObjectOutput, from origin) bool {
+// only attributes may differ. When the rule's sends are timed it must also be the
+// same write (the same origin time): another write of the same bytes is ordered by
+// last write wins as a write. A copy of the same origin the target stored without
+// a time (untimedAbove) has no time to compare, and is taken for the same.
+func (d *delivery) sameVersion(obj *s3.GetObjectOutput, head *s3.HeadObjectOutput, from origin, timed bool) bool {
 	same := aws.ToString(obj.ETag) == aws.ToString(head.ETag) &&
 		aws.ToString(obj.ContentType) == aws.ToString(head.ContentType) &&
 		aws.ToString(obj.ContentEncoding) == aws.ToString(head.ContentEncoding) &&
@@ -85,8 +86,10 @@ func (d *delivery) sameVersion(obj *s3.GetObjectOutput, head *s3.HeadObjectOutpu
 		aws.ToString(obj.ContentLanguage) == aws.ToString(head.ContentLanguage) &&
 		aws.ToString(obj.CacheControl) == aws.ToString(head.CacheControl) &&
 		equalTime(obj.Expires, head.Expires) && maps.Equal(obj.Metadata, head.Metadata)
-	if same && d.rule.Mode == meta.ModeBidirectional {
-		return from.time != "" && from.time == originOf(outputHeader(head.ResultMetadata)).time
+	if same && timed {
+		h := outputHeader(head.ResultMetadata)
+		at := originOf(h).time
+		return from.time != "" && from.time == at || at == "" && h.Get(hdrOriginSite) == from.site
 	}
 	return same
 }

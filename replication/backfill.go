@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,23 +40,19 @@ func (d *delivery) backfill(ctx context.Context) {
 			return
 		}
 	}
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String(r.Prefix), MaxKeys: aws.Int32(int32(d.w.cfg.BackfillPage))}
-	if prog.BackfillAfter != "" {
-		in.StartAfter = aws.String(prog.BackfillAfter)
-	}
-	page, err := d.w.cfg.Local.ListObjectsV2(ctx, in)
+	page, more, err := d.backfillPage(ctx, prog.BackfillAfter)
 	if err != nil {
-		d.stats.fail("source", fmt.Errorf("backfill: %w", sourceErr(err)))
+		d.stats.fail(reason(err), fmt.Errorf("backfill: %w", err))
 		d.saveBackfill(ctx, prog, next)
 		return
 	}
 	// The page's keys are compared and copied concurrently; the position saved is
 	// the last key before the first that failed, so nothing is skipped.
-	keys := make([]string, len(page.Contents))
-	etags := make([]string, len(page.Contents))
-	sizes := make([]int64, len(page.Contents))
-	for i, o := range page.Contents {
-		keys[i], etags[i], sizes[i] = aws.ToString(o.Key), aws.ToString(o.ETag), aws.ToInt64(o.Size)
+	keys := make([]string, len(page))
+	etags := make([]string, len(page))
+	sizes := make([]int64, len(page))
+	for i, o := range page {
+		keys[i], etags[i], sizes[i] = o.key, o.etag, o.size
 	}
 	errs := make([]error, len(keys))
 	for i := range errs {
@@ -85,11 +84,91 @@ func (d *delivery) backfill(ctx context.Context) {
 			next.BackfillBytes += copied[i] - 1
 		}
 	}
-	next.BackfillDone = !aws.ToBool(page.IsTruncated)
+	next.BackfillDone = !more
 	d.saveBackfill(ctx, prog, next)
 	if !next.BackfillDone {
 		d.w.Trigger()
 	}
+}
+
+// backfillEntry is a key of a backfill page, with its current version's ETag and
+// size ("" and 0 when its newest version is a delete marker).
+type backfillEntry struct {
+	key, etag string
+	size      int64
+}
+
+// backfillPage lists the source's keys under the rule's prefix after the key
+// after, a page of them, and reports whether more follow. The current objects
+// (ListObjectsV2), unless the backfill copies versions (backfillVersions): then
+// every key that has versions, delete-marked ones too, from a ListObjectVersions
+// page of as many versions, a key cut off by the page's end left for the next
+// page (unless it is the page's only key: its versions are listed on their own).
+func (d *delivery) backfillPage(ctx context.Context, after string) ([]backfillEntry, bool, error) {
+	r, limit := d.rule, aws.Int32(int32(d.w.cfg.BackfillPage))
+	copiesVersions, err := d.copiesVersions(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !copiesVersions {
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String(r.Prefix), MaxKeys: limit}
+		if after != "" {
+			in.StartAfter = aws.String(after)
+		}
+		out, err := d.w.cfg.Local.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, false, sourceErr(err)
+		}
+		page := make([]backfillEntry, len(out.Contents))
+		for i, o := range out.Contents {
+			page[i] = backfillEntry{key: aws.ToString(o.Key), etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size)}
+		}
+		return page, aws.ToBool(out.IsTruncated), nil
+	}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(r.Bucket), Prefix: aws.String(r.Prefix), MaxKeys: limit}
+	if after != "" {
+		in.KeyMarker = aws.String(after)
+	}
+	out, err := d.w.cfg.Local.ListObjectVersions(ctx, in)
+	if err != nil {
+		return nil, false, sourceErr(err)
+	}
+	byKey := map[string]backfillEntry{}
+	for _, v := range out.Versions {
+		k := aws.ToString(v.Key)
+		e := byKey[k]
+		e.key = k
+		if aws.ToBool(v.IsLatest) {
+			e.etag, e.size = aws.ToString(v.ETag), aws.ToInt64(v.Size)
+		}
+		byKey[k] = e
+	}
+	for _, m := range out.DeleteMarkers {
+		k := aws.ToString(m.Key)
+		e := byKey[k]
+		e.key = k
+		byKey[k] = e
+	}
+	page := slices.SortedFunc(maps.Values(byKey), func(a, b backfillEntry) int { return strings.Compare(a.key, b.key) })
+	more := aws.ToBool(out.IsTruncated)
+	if more && len(page) > 1 && aws.ToString(out.NextKeyMarker) == page[len(page)-1].key {
+		page = page[:len(page)-1] // cut off: the next page lists it whole
+	}
+	return page, more, nil
+}
+
+// copiesVersions reports whether the backfill copies every version of each key
+// (backfillVersions), not only the current ones.
+func (d *delivery) copiesVersions(ctx context.Context) (bool, error) {
+	site, err := d.targetSite(ctx)
+	if err != nil {
+		return false, err
+	}
+	timed, err := d.timed(ctx, site)
+	if err != nil || !timed {
+		return false, err
+	}
+	return d.sourceVersioned(ctx)
 }
 
 // errNotCompared marks a key of a backfill page that was not compared: the round
@@ -143,6 +222,9 @@ func (d *delivery) countSource(ctx context.Context, next *meta.ReplicationProgre
 // backfillOne copies key unless the target holds it with the same ETag. It returns
 // the bytes copied plus one (0: nothing needed copying).
 func (d *delivery) backfillOne(ctx context.Context, key, etag string) (int64, error) {
+	if err := d.backfillVersions(ctx, key); err != nil {
+		return 0, err
+	}
 	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: aws.String(key)})
 	switch {
 	case err == nil && aws.ToString(head.ETag) == etag:
@@ -155,6 +237,22 @@ func (d *delivery) backfillOne(ctx context.Context, key, etag string) (int64, er
 		return 0, err
 	}
 	return n + 1, nil
+}
+
+// backfillVersions sends, when the rule's sends are timed and the source bucket
+// is versioned, every version and delete marker of key the target lacks, its
+// whole history but the newest (which the backfill compares): a backfill of a
+// versioned bucket copies its versions, not only its current state.
+func (d *delivery) backfillVersions(ctx context.Context, key string) error {
+	copiesVersions, err := d.copiesVersions(ctx)
+	if err != nil || !copiesVersions {
+		return err
+	}
+	site, err := d.targetSite(ctx)
+	if err != nil {
+		return err
+	}
+	return d.fillVersions(ctx, key, 0, site, true)
 }
 
 // parallel runs fn(0..n-1) on at most limit goroutines and waits for them.

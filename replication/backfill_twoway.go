@@ -26,6 +26,9 @@ import (
 // backfillTwoWay is backfillOne for a bidirectional rule: key with etag, the
 // source's current version, against the target's state of it.
 func (d *delivery) backfillTwoWay(ctx context.Context, key, etag string) (int64, error) {
+	if err := d.backfillVersions(ctx, key); err != nil {
+		return 0, err
+	}
 	target, k := aws.String(d.rule.TargetBucket), aws.String(key)
 	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: target, Key: k})
 	switch {

@@ -40,28 +40,34 @@ type sourceVersion struct {
 // fillVersionsOf is fillVersions for a key whose newest version or delete marker
 // on the source is current (its id; "" or "null" in a bucket never versioned, which
 // has nothing in between), with the partition's window (zero: none).
-func (d *delivery) fillVersionsOf(ctx context.Context, key, current string, window uint64, site string) error {
+func (d *delivery) fillVersionsOf(ctx context.Context, key, current string, window uint64, site string, timed bool) error {
 	if window == 0 || current == "" || current == blob.NullVersion {
 		return nil
 	}
-	return d.fillVersions(ctx, key, window, site)
+	return d.fillVersions(ctx, key, window, site, timed)
 }
 
-// fillVersions sends the versions of key made since the stamp since (wall
-// milliseconds << 16, as HLCs are) that the target lacks, but the newest, which
-// apply sends. It does nothing but under a bidirectional rule to a Cairn site.
-// A target that refuses to list versions (s3:ListBucketVersions) gets the current
-// state only, as before.
-func (d *delivery) fillVersions(ctx context.Context, key string, since uint64, site string) error {
-	if d.rule.Mode != meta.ModeBidirectional || site == "" {
+// fillVersions sends the versions and delete markers of key made since the stamp
+// since (wall milliseconds << 16, as HLCs are; 0 for all) that the target lacks,
+// but the newest version, which apply sends with its attributes (a newest delete
+// marker is sent here, under its id: apply sends no delete to a target that has
+// no current version of the key). It does nothing unless the rule's sends are timed (timed.go): the
+// target's versions are matched by their time. A target that refuses to list
+// versions (s3:ListBucketVersions) gets the current state only, as before.
+func (d *delivery) fillVersions(ctx context.Context, key string, since uint64, site string, timed bool) error {
+	if !timed {
 		return nil
 	}
 	src, _, err := d.versionsSince(ctx, d.w.cfg.Local, d.rule.Bucket, key, since)
 	if err != nil {
 		return sourceErr(err)
 	}
-	if len(src) < 2 {
-		return nil // the newest alone, or none: apply's
+	send := src
+	if n := len(src); n > 0 && !src[n-1].marker {
+		send = src[:n-1] // the newest version is apply's, with its attributes
+	}
+	if len(send) == 0 {
+		return nil
 	}
 	got, null, err := d.versionsSince(ctx, d.target, d.rule.TargetBucket, key, since)
 	if hasCode(err, "AccessDenied") {
@@ -79,7 +85,7 @@ func (d *delivery) fillVersions(ctx context.Context, key string, since uint64, s
 	for _, v := range got {
 		have[v.at] = true
 	}
-	for _, v := range src[:len(src)-1] { // oldest first; the newest is apply's
+	for _, v := range send { // oldest first
 		if have[v.at] {
 			continue
 		}

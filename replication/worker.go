@@ -332,6 +332,13 @@ type delivery struct {
 	stats  *ruleStats
 	// takeover holds the partitions this node has just taken over.
 	takeover map[int]bool
+	// versioned caches, for the round, whether the source bucket is versioned
+	// (timed.go).
+	versioned struct {
+		once sync.Once
+		yes  bool
+		err  error
+	}
 }
 
 // active reports whether the rule is still there and not paused, as this node's
