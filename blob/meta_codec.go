@@ -40,6 +40,7 @@ const (
 	metaOriginSite    // the site a replicated version came from (Origin)
 	metaOriginHLC     // the original write's HLC, in decimal
 	metaSSE           // the sealed data key of an encrypted object (objectMeta.SSE)
+	metaLifecycle     // on a version's tombstone: "1" when a lifecycle rule removed it
 )
 
 // encodeObjectMeta encodes m; user metadata in name order, so equal metadata encodes
@@ -208,4 +209,21 @@ func decodeLockField(l *ObjectLock, tag byte, raw []byte) error {
 		l.LegalHold, l.LegalHoldOff = string(raw) == "ON", string(raw) == "OFF"
 	}
 	return nil
+}
+
+// lifecycleRemovalMeta is the Meta of the tombstone of a version a lifecycle rule
+// removed (DeleteInput.Lifecycle): site sync does not replicate that removal.
+func lifecycleRemovalMeta() []byte {
+	return []byte{metaFormat1, metaLifecycle, 1, '1'}
+}
+
+// removedByLifecycle reports whether a tombstone's Meta says a lifecycle rule
+// removed the version.
+func removedByLifecycle(meta []byte) bool {
+	found := false
+	_ = eachMetaField(meta, func(tag byte, v []byte) error {
+		found = found || tag == metaLifecycle && string(v) == "1"
+		return nil
+	})
+	return found
 }

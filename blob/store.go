@@ -10,6 +10,7 @@ package blob
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -162,6 +163,20 @@ func (s *Store) isClosed() bool {
 // is this node's: a partition's owners each have their own.
 func (s *Store) Changes(ctx context.Context, p int, after uint64, limit int) ([]index.Change, error) {
 	return s.idx.Changes(ctx, p, after, limit)
+}
+
+// RemovedByLifecycle reports whether this node's tombstone of the version of
+// bucket/key in slot (hlc, node), partition p, says a lifecycle rule removed it
+// (DeleteInput.Lifecycle); false when there is no such tombstone here.
+func (s *Store) RemovedByLifecycle(ctx context.Context, p int, bucket, key string, hlc uint64, node string) (bool, error) {
+	rec, err := s.idx.GetVersion(ctx, p, bucket, key, hlc, node)
+	if errors.Is(err, index.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return rec.Tombstone && removedByLifecycle(rec.Meta), nil
 }
 
 // TrimChanges removes this node's change feed entries of partition p up to upTo.

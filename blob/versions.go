@@ -595,6 +595,10 @@ type DeleteInput struct {
 	// (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size), whichever
 	// version the delete removes.
 	Cond *Condition
+	// Lifecycle marks a removal by VersionID as a lifecycle rule's: its tombstone
+	// says so, and site sync does not replicate it, as S3's replication does not
+	// replicate lifecycle actions (RemovedByLifecycle).
+	Lifecycle bool
 }
 
 // DeleteResult is what a DELETE did.
@@ -672,6 +676,9 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 			// The tombstone takes the version's own slot.
 			rec = index.Record{Bucket: in.Bucket, Key: in.Key, HLC: old.HLC, Node: old.Node,
 				Versioned: true, Tombstone: true, Changed: now}
+			if in.Lifecycle {
+				rec.Meta = lifecycleRemovalMeta()
+			}
 		} else {
 			rec.Tombstone = true // a newer null record supersedes the null version
 		}

@@ -97,7 +97,7 @@ func withoutUserInfo(raw string) string {
 
 // putConnection makes (POST /sync/connections) or replaces (POST
 // /sync/connections/{name}) a connection. A replace is whole, as the admin API's
-// PUT: a static secret must be typed again.
+// PUT: a static secret left empty keeps the stored one (same key and endpoint only).
 func (c *Console) putConnection(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	ac := c.adminClient(r, s.accessKey, s.secret)

@@ -112,8 +112,9 @@ func TestSiteSyncConnectionForms(t *testing.T) {
 	body = get(root, "/sync")
 	require.Contains(t, body, `href="/sync/connections/typed"`)
 
-	// A replace of a static source without the secret again is refused under the
-	// form and changes nothing.
+	// A replace of a static source without the secret, to another endpoint, is
+	// refused under the form and changes nothing: the stored secret is kept only
+	// for the same access key id and endpoint.
 	before, err := ac.Connection(ctx, "typed")
 	require.NoError(t, err)
 	resp, body = post(root, "/sync/connections/typed", withCSRF(root, url.Values{"endpoint": {"http://127.0.0.1:2"}, "source": {"static"}, "accessKey": {"AKTYPED"}}))
@@ -124,6 +125,20 @@ func TestSiteSyncConnectionForms(t *testing.T) {
 	after, err := ac.Connection(ctx, "typed")
 	require.NoError(t, err)
 	require.Equal(t, before, after)
+
+	// With the same key and endpoint, the stored secret (and token) is kept.
+	resp, body = post(root, "/sync/connections/typed", withCSRF(root, url.Values{"endpoint": {"http://127.0.0.1:1"}, "region": {"eu-west-3"},
+		"source": {"static"}, "accessKey": {"AKTYPED"}}))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+	kept, err := ac.Connection(ctx, "typed")
+	require.NoError(t, err)
+	require.Equal(t, "eu-west-3", kept.Region)
+	require.True(t, kept.HasSecret)
+	stored, err := e.n.Meta().ConnectionSecret(ctx, "typed")
+	require.NoError(t, err)
+	require.Equal(t, typedSecret, stored.SecretAccessKey)
+	require.Equal(t, token, stored.SessionToken)
+	before = kept
 
 	// The reader is refused and changes nothing.
 	resp, body = post(ro, "/sync/connections/typed", withCSRF(ro, url.Values{"endpoint": {"http://127.0.0.1:3"}, "source": {"env"}}))

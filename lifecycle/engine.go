@@ -375,7 +375,7 @@ func (e *Engine) act(ctx context.Context, bucket, key string, a Action, v blob.V
 		marker := a.Kind == ExpireCurrent && v == blob.VersioningSuspended
 		return e.objects.RemoveNull(ctx, bucket, key, a.Version, marker)
 	}
-	in := blob.DeleteInput{Bucket: bucket, Key: key, VersionID: a.Version.VersionID, Versioning: v}
+	in := blob.DeleteInput{Bucket: bucket, Key: key, VersionID: a.Version.VersionID, Versioning: v, Lifecycle: true}
 	if a.Kind == ExpireCurrent {
 		in.VersionID = "" // as a DELETE without a version id
 	}

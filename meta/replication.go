@@ -200,8 +200,9 @@ func ruleKey(bucket, id string) string { return bucket + "\x00" + id }
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // checkConnectionInput validates in and returns it normalized: credentials split off
-// a URL-embedded endpoint, the source defaulted.
-func checkConnectionInput(in ConnectionInput) (ConnectionInput, error) {
+// a URL-embedded endpoint, the source defaulted. With replace, a static source may
+// come without its secret (a replace keeps the stored one: keptSecret).
+func checkConnectionInput(in ConnectionInput, replace bool) (ConnectionInput, error) {
 	if !nameRE.MatchString(in.Name) {
 		return in, invalidf("connection name %q: 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit", in.Name)
 	}
@@ -232,7 +233,7 @@ func checkConnectionInput(in ConnectionInput) (ConnectionInput, error) {
 	static := c.Source == CredentialsStatic
 	switch c.Source {
 	case CredentialsStatic:
-		if c.AccessKeyID == "" || in.SecretAccessKey == "" {
+		if c.AccessKeyID == "" || in.SecretAccessKey == "" && !replace {
 			return in, invalidf("connection %s: static credentials need an access key id and a secret", in.Name)
 		}
 	case CredentialsEnv, CredentialsShared, CredentialsIMDS, CredentialsDefault:

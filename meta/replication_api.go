@@ -28,15 +28,23 @@ func (m *Meta) CreateConnection(ctx context.Context, in ConnectionInput) (Connec
 }
 
 // UpdateConnection replaces a connection (ErrNoSuchConnection if there is none).
-// A static secret must be given again: the old one is never read back.
+// A static source given without a secret keeps the stored one (and its session
+// token) when the access key id and the endpoint are the stored ones: the secret
+// is never read back, and never sent to an endpoint it was not given for.
 func (m *Meta) UpdateConnection(ctx context.Context, in ConnectionInput) (Connection, error) {
 	return m.putConnection(ctx, in, false)
 }
 
 func (m *Meta) putConnection(ctx context.Context, in ConnectionInput, create bool) (Connection, error) {
-	in, err := checkConnectionInput(in)
+	in, err := checkConnectionInput(in, !create)
 	if err != nil {
 		return Connection{}, err
+	}
+	var kept []byte
+	if in.Credentials.Source == CredentialsStatic && in.SecretAccessKey == "" {
+		if kept, err = m.keptSecret(ctx, in); err != nil {
+			return Connection{}, err
+		}
 	}
 	now := time.Now().UTC()
 	rec := connectionRecord{Connection: Connection{
@@ -51,10 +59,32 @@ func (m *Meta) putConnection(ctx context.Context, in ConnectionInput, create boo
 		rec.Sealed = m.sealer.sealFor(purposeConnection, in.Name, plain)
 		rec.HasSecret = true
 	}
+	if kept != nil {
+		rec.Sealed, rec.HasSecret = kept, true
+	}
 	if err := m.applyConfig(ctx, ConnectionPut{Record: rec, Create: create}); err != nil {
 		return Connection{}, err
 	}
 	return m.Connection(ctx, in.Name)
+}
+
+// keptSecret returns the sealed secret a replace of a static connection without
+// a secret keeps: the stored one, when the stored connection is static with a
+// secret, the same access key id and the same endpoint.
+func (m *Meta) keptSecret(ctx context.Context, in ConnectionInput) ([]byte, error) {
+	cur, ok, err := confirmed(ctx, m, func() (connectionRecord, bool) { return m.fsm.connection(in.Name) })
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchConnection, in.Name)
+	}
+	c := cur.Connection
+	if c.Credentials.Source != CredentialsStatic || !c.HasSecret || len(cur.Sealed) == 0 ||
+		c.Credentials.AccessKeyID != in.Credentials.AccessKeyID || c.Endpoint != in.Endpoint || in.SessionToken != "" {
+		return nil, invalidf("connection %s: static credentials need a secret: the stored one is kept only for the same access key id and endpoint", in.Name)
+	}
+	return cur.Sealed, nil
 }
 
 // Connection returns a connection without its secret; ErrNoSuchConnection if there

@@ -84,7 +84,7 @@ func TestFSMRestoresSnapshotWithoutReplication(t *testing.T) {
 func TestCheckConnectionInput(t *testing.T) {
 	ok := func(in ConnectionInput) ConnectionInput {
 		t.Helper()
-		out, err := checkConnectionInput(in)
+		out, err := checkConnectionInput(in, false)
 		require.NoError(t, err)
 		return out
 	}
@@ -114,7 +114,7 @@ func TestCheckConnectionInput(t *testing.T) {
 		{Name: "eu", Endpoint: "http://eu", Credentials: ConnectionCredentials{Source: CredentialsEnv, IMDSEndpoint: "http://x"}},
 		{Name: "eu", Endpoint: "https://eu", TLS: ConnectionTLS{CACertPEM: "not a certificate"}},
 	} {
-		_, err := checkConnectionInput(in)
+		_, err := checkConnectionInput(in, false)
 		require.ErrorIs(t, err, ErrInvalid, "%+v", in.Credentials)
 		require.NotContains(t, err.Error(), "SK", "an error never shows the secret")
 	}
@@ -155,6 +155,27 @@ func TestConnectionSecretIsSealedAndNeverReturned(t *testing.T) {
 	require.ErrorIs(t, err, ErrSealKey)
 	_, err = m.sealer.open("eu", rec.Sealed)
 	require.ErrorIs(t, err, ErrSealKey, "a connection secret does not open as an access key's")
+
+	// A replace of the static source without the secret keeps it, for the same
+	// access key id and endpoint only.
+	c, err = m.UpdateConnection(ctx, ConnectionInput{Name: "eu", Endpoint: "https://eu.example", Region: "eu-central-1",
+		Credentials: ConnectionCredentials{Source: CredentialsStatic, AccessKeyID: "AKEU"}})
+	require.NoError(t, err)
+	require.True(t, c.HasSecret)
+	require.Equal(t, "eu-central-1", c.Region)
+	s, err = m.ConnectionSecret(ctx, "eu")
+	require.NoError(t, err)
+	require.Equal(t, secret, s.SecretAccessKey)
+	for _, in := range []ConnectionInput{
+		{Name: "eu", Endpoint: "https://eu.example", Credentials: ConnectionCredentials{Source: CredentialsStatic, AccessKeyID: "AKOTHER"}},
+		{Name: "eu", Endpoint: "https://elsewhere.example", Credentials: ConnectionCredentials{Source: CredentialsStatic, AccessKeyID: "AKEU"}},
+		{Name: "eu", Endpoint: "https://eu.example", Credentials: ConnectionCredentials{Source: CredentialsStatic, AccessKeyID: "AKEU"}, SessionToken: "tok"},
+	} {
+		_, err = m.UpdateConnection(ctx, in)
+		require.ErrorIs(t, err, ErrInvalid, "%+v", in)
+	}
+	_, err = m.CreateConnection(ctx, ConnectionInput{Name: "new", Endpoint: "https://eu.example", Credentials: ConnectionCredentials{Source: CredentialsStatic, AccessKeyID: "AKEU"}})
+	require.ErrorIs(t, err, ErrInvalid, "a new static connection needs its secret")
 
 	// A replace without a secret drops it.
 	c, err = m.UpdateConnection(ctx, ConnectionInput{Name: "eu", Endpoint: "https://eu.example", Credentials: ConnectionCredentials{Source: CredentialsEnv}})

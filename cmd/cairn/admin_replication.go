@@ -71,7 +71,7 @@ func (a *adminCLI) connectionPutCommand(create bool) *cobra.Command {
 	var in admin.ConnectionRequest
 	var secretStdin bool
 	var caFile string
-	use, short := "update NAME ENDPOINT", "Replace a connection (a static secret must be given again)"
+	use, short := "update NAME ENDPOINT", "Replace a connection (static: without --secret-stdin the stored secret is kept, for the same access key and endpoint)"
 	if create {
 		use, short = "create NAME ENDPOINT", "Create a connection; ENDPOINT may embed KEY:SECRET (https://KEY:SECRET@host)"
 	}

@@ -135,7 +135,16 @@ func (f *siteSyncFeed) Changes(ctx context.Context, p int, after uint64, limit i
 	out := make([]replication.Change, len(cs))
 	for i, c := range cs {
 		out[i] = replication.Change{Seq: c.Seq, Bucket: c.Bucket, Key: c.Key}
-		if c.Removed {
+		if !c.Removed {
+			continue
+		}
+		// A lifecycle rule's removal is not replicated (S3's replication
+		// replicates no lifecycle action): a plain change of the key.
+		lc, err := f.n.store.RemovedByLifecycle(ctx, p, c.Bucket, c.Key, c.HLC, c.Node)
+		if err != nil {
+			return nil, err
+		}
+		if !lc {
 			out[i].Removed = blob.EncodeVersionID(c.HLC, c.Node)
 		}
 	}

@@ -26,7 +26,8 @@ func (c *Client) CreateConnection(ctx context.Context, in admin.ConnectionReques
 	return out, err
 }
 
-// UpdateConnection replaces a connection; a static secret must be given again.
+// UpdateConnection replaces a connection; a static one without a secret keeps the
+// stored secret, for the same access key id and endpoint only.
 func (c *Client) UpdateConnection(ctx context.Context, name string, in admin.ConnectionRequest) (admin.Connection, error) {
 	var out admin.Connection
 	err := c.Do(ctx, http.MethodPut, "/connections/"+Escape(name), in, &out)
