@@ -114,7 +114,7 @@ func (c *Console) syncPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "sync", v)
 }
 
-// ruleAction pauses, resumes or deletes a rule.
+// ruleAction pauses, resumes, resyncs (starts its backfill again) or deletes a rule.
 func (c *Console) ruleAction(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
 	ac := c.adminClient(r, s.accessKey, s.secret)
@@ -125,6 +125,8 @@ func (c *Console) ruleAction(w http.ResponseWriter, r *http.Request) {
 		_, err = ac.PauseReplicationRule(ctx, bucket, id)
 	case "resume":
 		_, err = ac.ResumeReplicationRule(ctx, bucket, id)
+	case "resync":
+		_, err = ac.ResyncReplicationRule(ctx, bucket, id)
 	case "delete":
 		err = ac.DeleteReplicationRule(ctx, bucket, id)
 	default:

@@ -104,6 +104,18 @@ func TestSiteSyncPages(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, r.Paused)
 
+	// Resync: refused to the reader, allowed to the bucket's owner; it starts the
+	// rule's backfill again (a new epoch).
+	const resync = "/sync/rules/data/to-eu/resync"
+	_, body = root.do(http.MethodGet, "/sync", "", nil)
+	require.Contains(t, body, `action="`+resync+`"`)
+	resp, body = ro.do(http.MethodPost, resync, "", nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	require.Zero(t, e.n.Meta().ReplicationProgress("data", "to-eu").BackfillEpoch)
+	resp, body = owner.do(http.MethodPost, resync, "", nil)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+	require.NotZero(t, e.n.Meta().ReplicationProgress("data", "to-eu").BackfillEpoch)
+
 	// Delete: not the owner's, root's.
 	resp, body = owner.do(http.MethodPost, del, "", nil)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, body)

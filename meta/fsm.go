@@ -115,6 +115,7 @@ func newFSM() *fsm {
 		CmdReplicationRulePause:   on(f.applyReplicationRulePause),
 		CmdReplicationRulesSet:    on(f.applyReplicationRulesSet),
 		CmdReplicationProgressSet: on(f.applyReplicationProgressSet),
+		CmdReplicationResync:      on(f.applyReplicationResync),
 	}
 	return f
 }

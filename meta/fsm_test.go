@@ -263,7 +263,7 @@ func TestCommandTypesAreStable(t *testing.T) {
 		44: PolicyAttach{}, 45: PolicyDetach{}, 46: BucketPolicyPut{}, 47: BucketPolicyDelete{},
 		// site sync
 		96: ConnectionPut{}, 97: ConnectionDelete{}, 98: ReplicationRulePut{}, 99: ReplicationRuleDelete{},
-		100: ReplicationRulePause{}, 101: ReplicationRulesSet{}, 102: ReplicationProgressSet{},
+		100: ReplicationRulePause{}, 101: ReplicationRulesSet{}, 102: ReplicationProgressSet{}, 103: ReplicationResync{},
 	}
 	f := newFSM()
 	require.Len(t, f.handlers, len(want), "every command has a handler")

@@ -26,6 +26,7 @@ var replicationCommandNames = map[CommandType]string{
 	CmdReplicationRulePause:   "ReplicationRulePause",
 	CmdReplicationRulesSet:    "ReplicationRulesSet",
 	CmdReplicationProgressSet: "ReplicationProgressSet",
+	CmdReplicationResync:      "ReplicationResync",
 }
 
 // ConnectionPut makes a connection (Create) or replaces one (not Create; its

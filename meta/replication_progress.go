@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"time"
 )
@@ -36,10 +37,17 @@ type ReplicationProgress struct {
 	BackfillTotalBytes   int64  `json:"backfillTotalBytes,omitempty"`
 	BackfillCountAfter   string `json:"backfillCountAfter,omitempty"`
 	BackfillCounted      bool   `json:"backfillCounted,omitempty"`
+	// BackfillEpoch is the resync the backfill fields belong to: zero for a
+	// rule's own backfill (mode all or bidirectional), the resync's stamp after a
+	// ReplicationResync, which starts a backfill again, in any mode. A save of
+	// backfill fields of another epoch is ignored (a backfiller's step that was
+	// under way when the resync was asked).
+	BackfillEpoch int64 `json:"backfillEpoch,omitempty"`
 }
 
 // ReplicationProgressSet merges progress into a rule's: a partition's stamp only
-// moves forward, the backfill position only forward (by key) until done. Unknown
+// moves forward, the backfill position only forward (by key) until done, and only
+// within the same BackfillEpoch (ReplicationResync). Unknown
 // rules are ignored (a rule deleted meanwhile), so it never fails once proposed.
 type ReplicationProgressSet struct {
 	Bucket   string              `json:"bucket"`
@@ -65,24 +73,68 @@ func (f *fsm) applyReplicationProgressSet(c *ReplicationProgressSet) error {
 			next.Partitions[p] = seq
 		}
 	}
-	if c.Progress.BackfillAfter > next.BackfillAfter {
-		next.BackfillAfter = c.Progress.BackfillAfter
+	if c.Progress.BackfillEpoch == old.BackfillEpoch {
+		mergeBackfill(&next, c.Progress) // not a step from before a resync
 	}
-	next.BackfillDone = next.BackfillDone || c.Progress.BackfillDone
-	next.BackfillCompared = max(next.BackfillCompared, c.Progress.BackfillCompared)
-	next.BackfillCopied = max(next.BackfillCopied, c.Progress.BackfillCopied)
-	next.BackfillBytes = max(next.BackfillBytes, c.Progress.BackfillBytes)
-	next.BackfillComparedBytes = max(next.BackfillComparedBytes, c.Progress.BackfillComparedBytes)
-	if s := c.Progress.BackfillStarted; !s.IsZero() && (next.BackfillStarted.IsZero() || s.Before(next.BackfillStarted)) {
+	f.st.Replication.Progress[key] = next
+	return nil
+}
+
+// mergeBackfill merges the backfill fields of p into next: each only forward.
+func mergeBackfill(next *ReplicationProgress, p ReplicationProgress) {
+	if p.BackfillAfter > next.BackfillAfter {
+		next.BackfillAfter = p.BackfillAfter
+	}
+	next.BackfillDone = next.BackfillDone || p.BackfillDone
+	next.BackfillCompared = max(next.BackfillCompared, p.BackfillCompared)
+	next.BackfillCopied = max(next.BackfillCopied, p.BackfillCopied)
+	next.BackfillBytes = max(next.BackfillBytes, p.BackfillBytes)
+	next.BackfillComparedBytes = max(next.BackfillComparedBytes, p.BackfillComparedBytes)
+	if s := p.BackfillStarted; !s.IsZero() && (next.BackfillStarted.IsZero() || s.Before(next.BackfillStarted)) {
 		next.BackfillStarted = s
 	}
 	// The count's position and totals move forward together.
-	next.BackfillCountAfter = max(next.BackfillCountAfter, c.Progress.BackfillCountAfter)
-	next.BackfillTotalObjects = max(next.BackfillTotalObjects, c.Progress.BackfillTotalObjects)
-	next.BackfillTotalBytes = max(next.BackfillTotalBytes, c.Progress.BackfillTotalBytes)
-	next.BackfillCounted = next.BackfillCounted || c.Progress.BackfillCounted
-	f.st.Replication.Progress[key] = next
+	next.BackfillCountAfter = max(next.BackfillCountAfter, p.BackfillCountAfter)
+	next.BackfillTotalObjects = max(next.BackfillTotalObjects, p.BackfillTotalObjects)
+	next.BackfillTotalBytes = max(next.BackfillTotalBytes, p.BackfillTotalBytes)
+	next.BackfillCounted = next.BackfillCounted || p.BackfillCounted
+}
+
+// CmdReplicationResync starts a rule's backfill again (ReplicationResync).
+const CmdReplicationResync CommandType = 103
+
+// ReplicationResync starts a rule's backfill again from the first key, in any
+// mode, with its counts and totals cleared: the two sides are compared again by
+// listing, after the target lost data or was restored from a backup. Epoch, a
+// stamp the proposer takes (Unix nanoseconds), names the resync: a resync of an
+// epoch no later than the progress's is a no-op, so the command is idempotent.
+// The partitions' checkpoints are kept.
+type ReplicationResync struct {
+	Bucket string `json:"bucket"`
+	ID     string `json:"id"`
+	Epoch  int64  `json:"epoch"`
+}
+
+func (ReplicationResync) commandType() CommandType { return CmdReplicationResync }
+
+func (f *fsm) applyReplicationResync(c *ReplicationResync) error {
+	key := ruleKey(c.Bucket, c.ID)
+	if _, ok := f.st.Replication.Rules[key]; !ok {
+		return fmt.Errorf("%w: %s of bucket %s", ErrNoSuchReplicationRule, c.ID, c.Bucket)
+	}
+	old := f.st.Replication.Progress[key]
+	if c.Epoch <= old.BackfillEpoch {
+		return nil
+	}
+	f.st.Replication.Progress[key] = ReplicationProgress{Partitions: maps.Clone(old.Partitions), BackfillEpoch: c.Epoch}
 	return nil
+}
+
+// ResyncReplicationRule starts a rule's backfill again (ReplicationResync);
+// ErrNoSuchReplicationRule if there is none.
+func (m *Meta) ResyncReplicationRule(ctx context.Context, bucket, id string) error {
+	epoch := max(time.Now().UnixNano(), m.ReplicationProgress(bucket, id).BackfillEpoch+1)
+	return m.applySetting(ctx, ReplicationResync{Bucket: bucket, ID: id, Epoch: epoch})
 }
 
 // ReplicationProgress returns a rule's progress as this node knows it (a local

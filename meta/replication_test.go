@@ -280,6 +280,23 @@ func TestFSMReplicationProgressOnlyMovesForward(t *testing.T) {
 	require.Equal(t, int64(1500), got.BackfillTotalBytes)
 	require.Equal(t, int64(50), got.BackfillComparedBytes)
 	require.Nil(t, applyTo(t, f, 9, ReplicationProgressSet{Bucket: "gone", ID: "r", Progress: ReplicationProgress{BackfillDone: true}}), "an unknown rule is ignored")
-	require.Nil(t, applyTo(t, f, 10, ReplicationRuleDelete{Bucket: "photos", ID: "r"}))
+
+	// A resync starts the backfill again, keeps the partitions' stamps, is
+	// idempotent, and leaves out a step saved from before it.
+	require.Nil(t, applyTo(t, f, 10, ReplicationProgressSet{Bucket: "photos", ID: "r", Progress: ReplicationProgress{BackfillDone: true, BackfillCompared: 7}}))
+	require.Nil(t, applyTo(t, f, 11, ReplicationResync{Bucket: "photos", ID: "r", Epoch: 5}))
+	got = f.st.Replication.Progress[ruleKey("photos", "r")]
+	require.Equal(t, ReplicationProgress{Partitions: map[int]uint64{1: 10, 2: 20, 3: 30}, BackfillEpoch: 5}, got)
+	require.Nil(t, applyTo(t, f, 12, ReplicationProgressSet{Bucket: "photos", ID: "r", Progress: ReplicationProgress{BackfillAfter: "z", BackfillDone: true,
+		Partitions: map[int]uint64{1: 11}}}))
+	got = f.st.Replication.Progress[ruleKey("photos", "r")]
+	require.False(t, got.BackfillDone, "a step from before the resync is left out")
+	require.Empty(t, got.BackfillAfter)
+	require.Equal(t, uint64(11), got.Partitions[1], "its stamps still count")
+	require.Nil(t, applyTo(t, f, 13, ReplicationProgressSet{Bucket: "photos", ID: "r", Progress: ReplicationProgress{BackfillAfter: "c", BackfillEpoch: 5}}))
+	require.Nil(t, applyTo(t, f, 14, ReplicationResync{Bucket: "photos", ID: "r", Epoch: 5}), "the same resync again")
+	require.Equal(t, "c", f.st.Replication.Progress[ruleKey("photos", "r")].BackfillAfter)
+	requireRejected(t, applyTo(t, f, 15, ReplicationResync{Bucket: "photos", ID: "none", Epoch: 9}), ErrNoSuchReplicationRule)
+	require.Nil(t, applyTo(t, f, 16, ReplicationRuleDelete{Bucket: "photos", ID: "r"}))
 	require.Empty(t, f.st.Replication.Progress, "progress goes with its rule")
 }

@@ -16,9 +16,10 @@ import (
 	"github.com/cairnstore/cairn/meta"
 )
 
-// backfill copies, for a mode-all rule (a bidirectional one: backfill_twoway.go), every object the source has under the rule's
-// prefix that the target lacks or holds with another ETag: it compares the two sides
-// by listing, not by trusting state. It goes through the source in key order, one
+// backfill copies, for a mode-all rule (a bidirectional one: backfill_twoway.go),
+// or any rule after a resync (meta.ReplicationResync), every object the source has
+// under the rule's prefix that the target lacks or holds with another ETag: it
+// compares the two sides by listing, not by trusting state. It goes through the source in key order, one
 // page per round, and saves its position in Raft after each page, so a backfill
 // interrupted (the node killed, leadership moved) resumes at the last page saved on
 // whichever node runs it next. Deletes are the change feed's business: a key the
@@ -102,8 +103,10 @@ type backfillEntry struct {
 // after, a page of them, and reports whether more follow. The current objects
 // (ListObjectsV2), unless the backfill copies versions (backfillVersions): then
 // every key that has versions, delete-marked ones too, from a ListObjectVersions
-// page of as many versions, a key cut off by the page's end left for the next
-// page (unless it is the page's only key: its versions are listed on their own).
+// page of as many versions. A key's newest entry comes first, so each key of the
+// page has its current state there; a key cut off by the page's end needs no
+// more, since its versions are listed on their own (fillVersions), and the next
+// page starts after it.
 func (d *delivery) backfillPage(ctx context.Context, after string) ([]backfillEntry, bool, error) {
 	r, limit := d.rule, aws.Int32(int32(d.w.cfg.BackfillPage))
 	copiesVersions, err := d.copiesVersions(ctx)
@@ -150,11 +153,7 @@ func (d *delivery) backfillPage(ctx context.Context, after string) ([]backfillEn
 		byKey[k] = e
 	}
 	page := slices.SortedFunc(maps.Values(byKey), func(a, b backfillEntry) int { return strings.Compare(a.key, b.key) })
-	more := aws.ToBool(out.IsTruncated)
-	if more && len(page) > 1 && aws.ToString(out.NextKeyMarker) == page[len(page)-1].key {
-		page = page[:len(page)-1] // cut off: the next page lists it whole
-	}
-	return page, more, nil
+	return page, aws.ToBool(out.IsTruncated), nil
 }
 
 // copiesVersions reports whether the backfill copies every version of each key

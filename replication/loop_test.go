@@ -43,9 +43,9 @@ type site struct {
 	s3 *s3.Client
 }
 
-func newSite(t *testing.T, versioned bool) *site {
+func newSite(t *testing.T, versioned bool, options ...func(*node.Config)) *site {
 	t.Helper()
-	n := nodetest.Start(t, func(c *node.Config) { c.Timings.SiteSync = 50 * time.Millisecond })
+	n := nodetest.Start(t, append([]func(*node.Config){func(c *node.Config) { c.Timings.SiteSync = 50 * time.Millisecond }}, options...)...)
 	st := &site{n: n, s3: s3Client(n)}
 	ctx := t.Context()
 	_, err := st.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("shared")})

@@ -12,6 +12,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cairnstore/cairn/cmd/node"
 	"github.com/cairnstore/cairn/cmd/node/nodetest"
 	"github.com/cairnstore/cairn/meta"
 )
@@ -86,9 +87,12 @@ func TestOneWayKeepsEveryVersionAndItsID(t *testing.T) {
 
 // TestOneWayBackfillCopiesEveryVersion: an all rule's backfill from a versioned
 // bucket copies each key's every version and delete marker under their ids, a
-// key whose current state is a delete marker included, across several pages.
+// key whose current state is a delete marker included, across several pages of
+// three versions (a key cut off by a page's end, and a key of more versions than
+// a page).
 func TestOneWayBackfillCopiesEveryVersion(t *testing.T) {
-	a, b := newSite(t, true), newSite(t, true)
+	a := newSite(t, true, func(c *node.Config) { c.Timings.SiteSyncBackfillPage = 3 })
+	b := newSite(t, true)
 	keys := map[string]int{}
 	for i := range 6 {
 		key := fmt.Sprintf("k%d", i)

@@ -266,8 +266,8 @@ func (w *Worker) deliver(ctx context.Context, r meta.ReplicationRule, st *ruleSt
 		return // the target bucket is not there yet: nothing can be delivered
 	}
 	d.partitions(ctx, parts)
-	if (r.Mode == meta.ModeAll || r.Mode == meta.ModeBidirectional) && backfiller {
-		d.backfill(ctx)
+	if backfiller && (r.Mode == meta.ModeAll || r.Mode == meta.ModeBidirectional || w.md.ReplicationProgress(r.Bucket, r.ID).BackfillEpoch != 0) {
+		d.backfill(ctx) // a resync's backfill runs in any mode
 	}
 }
 

@@ -166,6 +166,9 @@ func (a *adminCLI) replicationCommand() *cobra.Command {
 		a.ruleCall("resume BUCKET ID", "Resume a paused rule", func(s *session, args []string) (admin.ReplicationRule, error) {
 			return s.c.ResumeReplicationRule(s.ctx, args[0], args[1])
 		}),
+		a.ruleCall("resync BUCKET ID", "Compare the target with the source again and copy what it lacks (after it lost data or was restored), in any mode; progress in status", func(s *session, args []string) (admin.ReplicationRule, error) {
+			return s.c.ResyncReplicationRule(s.ctx, args[0], args[1])
+		}),
 		&cobra.Command{
 			Use:   "status",
 			Short: "Show each rule's delivery over the cluster: sent, backlog, lag, failures, last error, backfill",

@@ -94,6 +94,7 @@ var endpoints = []endpoint{
 	{http.MethodDelete, "/buckets/:name/replication/:id", "DeleteReplicationRule", needParam(policy.AdminUpdateBucket, "bucket/", "name"), (*Server).deleteRule},
 	{http.MethodPost, "/buckets/:name/replication/:id/pause", "PauseReplicationRule", bucketPerm(policy.ActionPutReplicationConfiguration), (*Server).pauseRule},
 	{http.MethodPost, "/buckets/:name/replication/:id/resume", "ResumeReplicationRule", bucketPerm(policy.ActionPutReplicationConfiguration), (*Server).resumeRule},
+	{http.MethodPost, "/buckets/:name/replication/:id/resync", "ResyncReplicationRule", bucketPerm(policy.ActionPutReplicationConfiguration), (*Server).resyncRule},
 }
 
 // need is a fixed permission.

@@ -32,6 +32,7 @@ type Replication interface {
 	ReplicationRules(ctx context.Context, bucket string) ([]meta.ReplicationRule, error)
 	DeleteReplicationRule(ctx context.Context, bucket, id string) error
 	SetReplicationRulePaused(ctx context.Context, bucket, id string, paused bool) error
+	ResyncReplicationRule(ctx context.Context, bucket, id string) error
 }
 
 // SiteSyncStatus is the site sync workers' status.
@@ -284,6 +285,25 @@ func (s *Server) setPaused(cl *call, paused bool) error {
 	}
 	ctx, bucket, id := cl.Request().Context(), cl.param("name"), cl.param("id")
 	if err := r.SetReplicationRulePaused(ctx, bucket, id, paused); err != nil {
+		return err
+	}
+	rule, err := r.ReplicationRule(ctx, bucket, id)
+	if err != nil {
+		return err
+	}
+	return cl.ok(http.StatusOK, rule)
+}
+
+// resyncRule starts a rule's backfill again, in any mode (meta.ReplicationResync):
+// the source is compared with the target again by listing, and what the target
+// lacks or holds otherwise is copied.
+func (s *Server) resyncRule(cl *call) error {
+	r, err := s.replication()
+	if err != nil {
+		return err
+	}
+	ctx, bucket, id := cl.Request().Context(), cl.param("name"), cl.param("id")
+	if err := r.ResyncReplicationRule(ctx, bucket, id); err != nil {
 		return err
 	}
 	rule, err := r.ReplicationRule(ctx, bucket, id)

@@ -97,7 +97,14 @@ func TestReplicationRulesAndTheirPermissions(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, r.Paused)
 
+	_, err = owner.ResyncReplicationRule(e.ctx, "photos", "to-eu")
+	require.NoError(t, err, "the bucket's owner may resync its rule")
+	_, err = owner.ResyncReplicationRule(e.ctx, "photos", "nowhere")
+	requireError(t, err, http.StatusNotFound, admin.NoSuchReplicationRule)
+
 	_, err = owner.PauseReplicationRule(e.ctx, "logs", "to-eu")
+	requireError(t, err, http.StatusForbidden, admin.AccessDenied)
+	_, err = owner.ResyncReplicationRule(e.ctx, "logs", "to-eu")
 	requireError(t, err, http.StatusForbidden, admin.AccessDenied)
 	_, err = owner.ReplicationRules(e.ctx, "logs")
 	requireError(t, err, http.StatusForbidden, admin.AccessDenied)

@@ -82,6 +82,12 @@ func (c *Client) ResumeReplicationRule(ctx context.Context, bucket, id string) (
 	return post[admin.ReplicationRule](ctx, c, rulePath(bucket, id)+"/resume")
 }
 
+// ResyncReplicationRule starts a rule's backfill again, in any mode: the target is
+// compared with the source again and what it lacks is copied.
+func (c *Client) ResyncReplicationRule(ctx context.Context, bucket, id string) (admin.ReplicationRule, error) {
+	return post[admin.ReplicationRule](ctx, c, rulePath(bucket, id)+"/resync")
+}
+
 func rulePath(bucket, id string) string {
 	return "/buckets/" + Escape(bucket) + "/replication/" + Escape(id)
 }

@@ -1,0 +1,64 @@
+package replication_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cairnstore/cairn/cmd/node/nodetest"
+	"github.com/cairnstore/cairn/meta"
+)
+
+// TestResyncAfterTheTargetLostData: a new_only rule's target loses objects and
+// has one overwritten (a restore from an old backup, say); the changes feed has
+// nothing to send for them, and a resync compares the two sides again by listing
+// and copies exactly what the target lacks or holds otherwise, with its progress
+// in the status.
+func TestResyncAfterTheTargetLostData(t *testing.T) {
+	ctx := t.Context()
+	a, b := newSite(t, false), newSite(t, false)
+	a.syncTo(t, b, meta.ModeNewOnly)
+	for i := range 6 {
+		a.put(t, fmt.Sprintf("k%d", i), fmt.Sprintf("body %d", i))
+	}
+	nodetest.WaitFor(t, "b has every object", func() bool { return len(b.keys(t)) == 6 })
+
+	for _, k := range []string{"k1", "k4"} {
+		_, err := b.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("shared"), Key: aws.String(k)})
+		require.NoError(t, err)
+	}
+	_, err := b.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared"), Key: aws.String("k2"), Body: strings.NewReader("stale")})
+	require.NoError(t, err)
+	for range 3 {
+		waitRounds(t, a.n)
+	}
+	require.Len(t, b.keys(t), 4, "nothing changed on the source: the feed sends nothing")
+
+	require.NoError(t, a.n.Meta().ResyncReplicationRule(ctx, "shared", "to-peer"))
+	nodetest.WaitFor(t, "the resync is done", func() bool { return a.n.Meta().ReplicationProgress("shared", "to-peer").BackfillDone })
+	for i := range 6 {
+		got, ok, err := read(ctx, b.s3, "shared", fmt.Sprintf("k%d", i))
+		require.NoError(t, err)
+		require.True(t, ok, "k%d", i)
+		require.Equal(t, fmt.Sprintf("body %d", i), got.body)
+	}
+	prog := a.n.Meta().ReplicationProgress("shared", "to-peer")
+	require.EqualValues(t, 6, prog.BackfillCompared)
+	require.EqualValues(t, 3, prog.BackfillCopied, "only what the target lacked or held otherwise")
+	require.EqualValues(t, 6, prog.BackfillTotalObjects)
+	st := a.status(t)
+	require.True(t, st.BackfillDone)
+	require.EqualValues(t, 3, st.BackfillCopied)
+
+	// A second resync compares again and copies nothing.
+	require.NoError(t, a.n.Meta().ResyncReplicationRule(ctx, "shared", "to-peer"))
+	require.False(t, a.n.Meta().ReplicationProgress("shared", "to-peer").BackfillDone)
+	nodetest.WaitFor(t, "the second resync is done", func() bool { return a.n.Meta().ReplicationProgress("shared", "to-peer").BackfillDone })
+	prog = a.n.Meta().ReplicationProgress("shared", "to-peer")
+	require.EqualValues(t, 6, prog.BackfillCompared)
+	require.Zero(t, prog.BackfillCopied)
+}
