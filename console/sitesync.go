@@ -35,6 +35,14 @@ type syncRule struct {
 	Status *meta.ReplicationStatus
 }
 
+// Rate is what the rule sent per second over the last minute, for the page.
+func (r syncRule) Rate() string {
+	if r.Status == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f/s (%s/s)", r.Status.ObjectsPerSecond, humanBytes(int64(r.Status.BytesPerSecond)))
+}
+
 // Lag is the rule's lag, rounded for the page.
 func (r syncRule) Lag() string {
 	if r.Status == nil || r.Status.LagSeconds == 0 {
@@ -43,18 +51,22 @@ func (r syncRule) Lag() string {
 	return (time.Duration(r.Status.LagSeconds * float64(time.Second))).Round(time.Second).String()
 }
 
-// Backfill is the backfill's progress for the page.
+// Backfill is the backfill's progress for the page: a mode-all or bidirectional
+// rule's, or a resync's.
 func (r syncRule) Backfill() string {
 	s := r.Status
+	backfills := r.Mode == meta.ModeAll || r.Mode == meta.ModeBidirectional
 	switch {
-	case r.Mode != meta.ModeAll:
-		return "-"
-	case s == nil:
+	case s == nil && backfills:
 		return "?"
+	case s == nil:
+		return "-"
 	case s.BackfillDone:
 		return fmt.Sprintf("done: %d compared, %d copied (%s)", s.BackfillCompared, s.BackfillCopied, humanBytes(s.BackfillBytes))
-	case s.BackfillStarted.IsZero():
+	case s.BackfillStarted.IsZero() && backfills:
 		return "not started"
+	case s.BackfillStarted.IsZero():
+		return "-"
 	case s.BackfillCounting:
 		return fmt.Sprintf("%d of at least %d objects (counting)", s.BackfillCompared, s.BackfillTotalObjects)
 	}

@@ -178,6 +178,10 @@ type ReplicationStatus struct {
 	LastError string           `json:"lastError,omitempty"`
 	LastErrAt time.Time        `json:"lastErrorAt,omitzero"`
 	LastSent  time.Time        `json:"lastSentAt,omitzero"`
+	// ObjectsPerSecond and BytesPerSecond are the rate of what was applied on
+	// the target over the last minute.
+	ObjectsPerSecond float64 `json:"objectsPerSecond"`
+	BytesPerSecond   float64 `json:"bytesPerSecond"`
 	// BackfillAfter and BackfillDone are the backfill's progress (mode all).
 	BackfillAfter string `json:"backfillAfter,omitempty"`
 	BackfillDone  bool   `json:"backfillDone,omitempty"`

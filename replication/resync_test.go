@@ -53,6 +53,9 @@ func TestResyncAfterTheTargetLostData(t *testing.T) {
 	st := a.status(t)
 	require.True(t, st.BackfillDone)
 	require.EqualValues(t, 3, st.BackfillCopied)
+	require.Positive(t, st.ObjectsPerSecond, "the resync's copies were sent within the last minute")
+	require.LessOrEqual(t, st.ObjectsPerSecond, float64(st.Objects)/60)
+	require.Positive(t, st.BytesPerSecond)
 
 	// A second resync compares again and copies nothing.
 	require.NoError(t, a.n.Meta().ResyncReplicationRule(ctx, "shared", "to-peer"))

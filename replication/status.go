@@ -19,6 +19,30 @@ type ruleStats struct {
 	failedRounds int
 	until        time.Time
 	failedNow    bool
+	// recent holds what was sent in each of the last rateWindow seconds, by
+	// Unix second modulo rateWindow.
+	recent [rateWindow]rateSlot
+}
+
+// rateWindow is the span, in seconds, a rule's rate is taken over.
+const rateWindow = 60
+
+// rateSlot is what was sent in one second.
+type rateSlot struct {
+	second         int64
+	objects, bytes int64
+}
+
+// rate returns the objects and bytes per second sent over the rateWindow seconds
+// before now.
+func (s *ruleStats) rate(now time.Time) (objects, bytes float64) {
+	for _, r := range s.recent {
+		if age := now.Unix() - r.second; age >= 0 && age < rateWindow {
+			objects += float64(r.objects)
+			bytes += float64(r.bytes)
+		}
+	}
+	return objects / rateWindow, bytes / rateWindow
 }
 
 // maxBackoff is the longest wait between tries of a failing rule, in rounds.
@@ -76,7 +100,14 @@ func (s *ruleStats) sent(bytes int64, deleted bool) {
 	if deleted {
 		s.s.Deletes++
 	}
-	s.s.LastSent = time.Now().UTC()
+	now := time.Now().UTC()
+	s.s.LastSent = now
+	slot := &s.recent[now.Unix()%rateWindow]
+	if slot.second != now.Unix() {
+		*slot = rateSlot{second: now.Unix()}
+	}
+	slot.objects++
+	slot.bytes += bytes
 }
 
 func (s *ruleStats) setPaused(p bool) {
@@ -126,6 +157,7 @@ func (w *Worker) Status() []meta.ReplicationStatus {
 		st.mu.Lock()
 		s := st.s
 		s.Failures = maps.Clone(st.s.Failures)
+		s.ObjectsPerSecond, s.BytesPerSecond = st.rate(now)
 		st.mu.Unlock()
 		if !s.OldestUnsent.IsZero() {
 			s.LagSeconds = now.Sub(s.OldestUnsent).Seconds()

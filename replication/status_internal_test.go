@@ -39,3 +39,17 @@ func TestBackfillTotalsAndETA(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleRateOverTheLastMinute: a rule's rate counts what was sent within the
+// last rateWindow seconds, and forgets it after.
+func TestRuleRateOverTheLastMinute(t *testing.T) {
+	st := &ruleStats{s: meta.ReplicationStatus{Failures: map[string]int64{}}}
+	st.sent(600, false)
+	st.sent(0, true)
+	objects, bytes := st.rate(time.Now())
+	require.InDelta(t, 2.0/rateWindow, objects, 1e-9)
+	require.InDelta(t, 600.0/rateWindow, bytes, 1e-9)
+	objects, bytes = st.rate(time.Now().Add(rateWindow * time.Second))
+	require.Zero(t, objects)
+	require.Zero(t, bytes)
+}

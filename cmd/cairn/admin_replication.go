@@ -180,7 +180,7 @@ func (a *adminCLI) replicationCommand() *cobra.Command {
 				}
 				return s.print(st, func(w io.Writer) {
 					fmt.Fprintf(w, "Nodes answered: %d of %d\n", st.NodesAnswered, st.NodesAsked)
-					fmt.Fprintln(w, "BUCKET\tID\tSTATE\tOBJECTS\tBYTES\tBACKLOG\tLAG\tFAILURES\tBACKFILL\tLAST ERROR")
+					fmt.Fprintln(w, "BUCKET\tID\tSTATE\tOBJECTS\tBYTES\tRATE (1 MIN)\tBACKLOG\tLAG\tFAILURES\tBACKFILL\tLAST ERROR")
 					for _, r := range st.Items {
 						state := "active"
 						if r.Paused {
@@ -191,7 +191,8 @@ func (a *adminCLI) replicationCommand() *cobra.Command {
 							fails = append(fails, fmt.Sprintf("%s=%d", k, v))
 						}
 						backfill := backfillProgress(r)
-						fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%.1fs\t%s\t%s\t%s\n", r.Bucket, r.ID, state, r.Objects, r.Bytes, r.Backlog,
+						fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%.1f/s %s/s\t%d\t%.1fs\t%s\t%s\t%s\n", r.Bucket, r.ID, state, r.Objects, r.Bytes,
+							r.ObjectsPerSecond, bytesOf(uint64(r.BytesPerSecond)), r.Backlog,
 							r.LagSeconds, joinOrDash(sorted(fails)), backfill, orDash(r.LastError))
 					}
 				})

@@ -353,6 +353,8 @@ func mergeStatus(byNode map[string][]meta.ReplicationStatus) []meta.ReplicationS
 			m.Objects += st.Objects
 			m.Deletes += st.Deletes
 			m.Bytes += st.Bytes
+			m.ObjectsPerSecond += st.ObjectsPerSecond
+			m.BytesPerSecond += st.BytesPerSecond
 			m.Backlog += st.Backlog
 			if !st.OldestUnsent.IsZero() && (m.OldestUnsent.IsZero() || st.OldestUnsent.Before(m.OldestUnsent)) {
 				m.OldestUnsent = st.OldestUnsent
