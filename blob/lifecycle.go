@@ -139,7 +139,8 @@ func (s *Store) Versions(ctx context.Context, bucket, key string) ([]VersionInfo
 // RemoveNull removes the null version v of bucket/key, as a quorum read just showed
 // it, through the quorum write path: with a null record placed right after v, a
 // tombstone, or with deleteMarker a null delete marker (a Suspended bucket's
-// expiration). A null record supersedes every older null one, so a record stamped now
+// expiration), marked as lifecycle's (site sync does not replicate it). A null
+// record supersedes every older null one, so a record stamped now
 // would also drop a null version written between the caller's read and this write,
 // an acknowledged PUT; placed right after v, it supersedes v and leaves any later
 // write current. "Right after" is v's own HLC with the node id that follows v's
@@ -164,7 +165,8 @@ func (s *Store) RemoveNull(ctx context.Context, bucket, key string, v VersionInf
 	if err != nil {
 		return err
 	}
-	rec := index.Record{Bucket: bucket, Key: key, HLC: v.HLC, Node: successorNode(v.Node), Tombstone: !deleteMarker, DeleteMarker: deleteMarker}
+	rec := index.Record{Bucket: bucket, Key: key, HLC: v.HLC, Node: successorNode(v.Node), Tombstone: !deleteMarker, DeleteMarker: deleteMarker,
+		Meta: lifecycleMeta()} // only lifecycle removes a null version this way
 	return s.putRecord(ctx, pl, pl.l.ObjectPartition(bucket, key), rec)
 }
 

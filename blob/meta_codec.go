@@ -40,7 +40,7 @@ const (
 	metaOriginSite    // the site a replicated version came from (Origin)
 	metaOriginHLC     // the original write's HLC, in decimal
 	metaSSE           // the sealed data key of an encrypted object (objectMeta.SSE)
-	metaLifecycle     // on a version's tombstone: "1" when a lifecycle rule removed it
+	metaLifecycle     // on a tombstone or delete marker: "1" when a lifecycle rule made it
 )
 
 // encodeObjectMeta encodes m; user metadata in name order, so equal metadata encodes
@@ -211,15 +211,16 @@ func decodeLockField(l *ObjectLock, tag byte, raw []byte) error {
 	return nil
 }
 
-// lifecycleRemovalMeta is the Meta of the tombstone of a version a lifecycle rule
-// removed (DeleteInput.Lifecycle): site sync does not replicate that removal.
-func lifecycleRemovalMeta() []byte {
+// lifecycleMeta is the Meta of a tombstone or delete marker a lifecycle rule
+// made (DeleteInput.Lifecycle, RemoveNull): site sync does not replicate it, as
+// S3's replication replicates no lifecycle action.
+func lifecycleMeta() []byte {
 	return []byte{metaFormat1, metaLifecycle, 1, '1'}
 }
 
-// removedByLifecycle reports whether a tombstone's Meta says a lifecycle rule
-// removed the version.
-func removedByLifecycle(meta []byte) bool {
+// madeByLifecycle reports whether a tombstone's or delete marker's Meta says a
+// lifecycle rule made it.
+func madeByLifecycle(meta []byte) bool {
 	found := false
 	_ = eachMetaField(meta, func(tag byte, v []byte) error {
 		found = found || tag == metaLifecycle && string(v) == "1"

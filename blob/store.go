@@ -176,7 +176,7 @@ func (s *Store) RemovedByLifecycle(ctx context.Context, p int, bucket, key strin
 	if err != nil {
 		return false, err
 	}
-	return rec.Tombstone && removedByLifecycle(rec.Meta), nil
+	return rec.Tombstone && madeByLifecycle(rec.Meta), nil
 }
 
 // TrimChanges removes this node's change feed entries of partition p up to upTo.

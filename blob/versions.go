@@ -66,12 +66,14 @@ type DeleteMarkerError struct {
 	Origin Origin
 	// HLC is the delete marker's creation time.
 	HLC hlc.Timestamp
+	// Lifecycle is set when a lifecycle rule's expiration made the marker.
+	Lifecycle bool
 }
 
 // deleteMarkerError returns the *DeleteMarkerError of a read that met the marker e.
 func deleteMarkerError(e *index.Entry, byID bool) *DeleteMarkerError {
 	return &DeleteMarkerError{VersionID: entryVersionID(e), ByID: byID, LastModified: hlc.Timestamp(e.HLC).Time(),
-		Origin: originOf(e.Meta), HLC: hlc.Timestamp(e.HLC)}
+		Origin: originOf(e.Meta), HLC: hlc.Timestamp(e.HLC), Lifecycle: madeByLifecycle(e.Meta)}
 }
 
 // DeletedError is the error of a read of a key whose newest null record is the
@@ -80,6 +82,8 @@ func deleteMarkerError(e *index.Entry, byID bool) *DeleteMarkerError {
 type DeletedError struct {
 	HLC    hlc.Timestamp
 	Origin Origin
+	// Lifecycle is set when a lifecycle rule's expiration removed the key.
+	Lifecycle bool
 }
 
 func (e *DeletedError) Error() string { return "blob: the key was deleted" }
@@ -561,7 +565,7 @@ func (s *Store) OpenVersion(ctx context.Context, bucket, key, versionID string) 
 	}
 	if !found {
 		if versionID == "" && rec.Tombstone {
-			return nil, &DeletedError{HLC: hlc.Timestamp(rec.HLC), Origin: originOf(rec.Meta)}
+			return nil, &DeletedError{HLC: hlc.Timestamp(rec.HLC), Origin: originOf(rec.Meta), Lifecycle: madeByLifecycle(rec.Meta)}
 		}
 		if versionID == "" {
 			return nil, ErrNoSuchKey
@@ -595,9 +599,10 @@ type DeleteInput struct {
 	// (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size), whichever
 	// version the delete removes.
 	Cond *Condition
-	// Lifecycle marks a removal by VersionID as a lifecycle rule's: its tombstone
-	// says so, and site sync does not replicate it, as S3's replication does not
-	// replicate lifecycle actions (RemovedByLifecycle).
+	// Lifecycle marks a lifecycle rule's delete: the tombstone of a removal by
+	// VersionID, or the delete marker of an expiration, says so, and site sync
+	// does not replicate it, as S3's replication replicates no lifecycle action
+	// (RemovedByLifecycle, DeleteMarkerError.Lifecycle).
 	Lifecycle bool
 }
 
@@ -652,6 +657,9 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 		rec.Tombstone = true
 	case in.VersionID == "" && in.Versioning == VersioningEnabled:
 		rec.Versioned, rec.DeleteMarker = true, true
+		if in.Lifecycle {
+			rec.Meta = lifecycleMeta() // an expiration's marker
+		}
 		res = DeleteResult{VersionID: EncodeVersionID(now, rec.Node), DeleteMarker: true}
 	case in.VersionID == "":
 		rec.DeleteMarker = true
@@ -677,7 +685,7 @@ func (s *Store) Delete(ctx context.Context, in DeleteInput) (DeleteResult, error
 			rec = index.Record{Bucket: in.Bucket, Key: in.Key, HLC: old.HLC, Node: old.Node,
 				Versioned: true, Tombstone: true, Changed: now}
 			if in.Lifecycle {
-				rec.Meta = lifecycleRemovalMeta()
+				rec.Meta = lifecycleMeta()
 			}
 		} else {
 			rec.Tombstone = true // a newer null record supersedes the null version

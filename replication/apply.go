@@ -146,9 +146,10 @@ func (d *delivery) sendCopy(ctx context.Context, key string, obj *s3.GetObjectOu
 
 // delete makes the target lack key, which the source has no current version of;
 // local is the source's answer (a delete marker's origin, and the site id). A
-// delete that came from the target is not sent back, nor one the target needs
-// not: it has no current version of the key either (which also ends the echo of an
-// unversioned delete, whose tombstone keeps no readable origin).
+// delete that came from the target is not sent back, nor a lifecycle rule's
+// expiration (S3's replication replicates no lifecycle action), nor one the
+// target needs not: it has no current version of the key either (which also ends
+// the echo of an unversioned delete, whose tombstone keeps no readable origin).
 //
 // When the rule's sends are timed, a versioned key without a current version and
 // without a delete marker was not deleted: its versions were removed by id, which
@@ -157,8 +158,8 @@ func (d *delivery) sendCopy(ctx context.Context, key string, obj *s3.GetObjectOu
 // time and be stored at the target's, above a newer write made there.
 func (d *delivery) delete(ctx context.Context, key, site string, timed bool, local http.Header) error {
 	from := originOf(local)
-	if site != "" && from.site == site {
-		return nil
+	if site != "" && from.site == site || local.Get(hdrLifecycleDelete) != "" {
+		return nil // it came from there, or it is a lifecycle rule's
 	}
 	if timed && from.time == "" {
 		versioned, err := d.sourceVersioned(ctx)

@@ -39,7 +39,7 @@ func (d *delivery) backfillTwoWay(ctx context.Context, key, etag string) (int64,
 		return 0, err
 	default:
 		deleted := originOf(errorHeader(err))
-		if deleted.time != "" {
+		if deleted.time != "" && errorHeader(err).Get(hdrLifecycleDelete) == "" {
 			pulled, err := d.pullDelete(ctx, key, deleted)
 			if err != nil || pulled {
 				return 0, err

@@ -27,6 +27,10 @@ const (
 	// hdrOriginVersionID is the version's id where it was read from, sent with
 	// its origin time: a Cairn target stores the version under the same id.
 	hdrOriginVersionID = "x-cairn-origin-version-id"
+	// hdrLifecycleDelete, on a 404 (or 405) of a key whose newest change is a
+	// delete, says a lifecycle rule's expiration made it: it is not replicated,
+	// as S3's replication replicates no lifecycle action.
+	hdrLifecycleDelete = "x-cairn-lifecycle-delete"
 )
 
 // origin is where a version was first written: a site id, and the HLC in decimal

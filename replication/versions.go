@@ -149,8 +149,8 @@ func (d *delivery) sendVersion(ctx context.Context, key string, v sourceVersion,
 			return sourceErr(fmt.Errorf("delete marker: %w", err))
 		}
 		from := originOf(h)
-		if from.site == site {
-			return nil
+		if from.site == site || h.Get(hdrLifecycleDelete) != "" {
+			return nil // it came from there, or a lifecycle rule made it
 		}
 		if from.site == "" {
 			from.site = h.Get(hdrSiteID)

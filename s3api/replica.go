@@ -34,6 +34,9 @@ const (
 	hdrAttributesTime = "x-cairn-attributes-time"
 	// hdrReplicationStatus is AWS's: REPLICA on a version site sync brought here.
 	hdrReplicationStatus = "x-amz-replication-status"
+	// hdrLifecycleDelete, on the answer to a read that met a delete marker or an
+	// unversioned delete, says a lifecycle rule's expiration made it.
+	hdrLifecycleDelete = "x-cairn-lifecycle-delete"
 )
 
 // maxSiteID is the longest site id accepted (a cluster id is 32 hex digits).
@@ -134,6 +137,14 @@ func setReplicaOrigin(h http.Header, o blob.Origin) {
 	}
 }
 
+// setLifecycleDelete tells that a lifecycle rule's expiration made the delete a
+// read met: site sync does not replicate it.
+func setLifecycleDelete(h http.Header, lifecycle bool) {
+	if lifecycle {
+		h.Set(hdrLifecycleDelete, "true")
+	}
+}
+
 // deleteOriginHeaders sets, on the answer to a read that met a delete marker or
 // an unversioned DELETE, the marker's headers and the delete's origin: site sync
 // sends a delete on with it.
@@ -144,7 +155,9 @@ func (s *Server) deleteOriginHeaders(h http.Header, err error) {
 	case errors.As(err, &dm):
 		deleteMarkerHeaders(h, err)
 		s.setOriginHeaders(h, dm.Origin, dm.HLC)
+		setLifecycleDelete(h, dm.Lifecycle)
 	case errors.As(err, &del):
 		s.setOriginHeaders(h, del.Origin, del.HLC)
+		setLifecycleDelete(h, del.Lifecycle)
 	}
 }
