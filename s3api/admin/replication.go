@@ -274,36 +274,35 @@ func (s *Server) deleteRule(cl *call) error {
 	return cl.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) pauseRule(cl *call) error { return s.setPaused(cl, true) }
+func (s *Server) pauseRule(cl *call) error {
+	return s.ruleOp(cl, func(ctx context.Context, r Replication, bucket, id string) error {
+		return r.SetReplicationRulePaused(ctx, bucket, id, true)
+	})
+}
 
-func (s *Server) resumeRule(cl *call) error { return s.setPaused(cl, false) }
-
-func (s *Server) setPaused(cl *call, paused bool) error {
-	r, err := s.replication()
-	if err != nil {
-		return err
-	}
-	ctx, bucket, id := cl.Request().Context(), cl.param("name"), cl.param("id")
-	if err := r.SetReplicationRulePaused(ctx, bucket, id, paused); err != nil {
-		return err
-	}
-	rule, err := r.ReplicationRule(ctx, bucket, id)
-	if err != nil {
-		return err
-	}
-	return cl.ok(http.StatusOK, rule)
+func (s *Server) resumeRule(cl *call) error {
+	return s.ruleOp(cl, func(ctx context.Context, r Replication, bucket, id string) error {
+		return r.SetReplicationRulePaused(ctx, bucket, id, false)
+	})
 }
 
 // resyncRule starts a rule's backfill again, in any mode (meta.ReplicationResync):
 // the source is compared with the target again by listing, and what the target
 // lacks or holds otherwise is copied.
 func (s *Server) resyncRule(cl *call) error {
+	return s.ruleOp(cl, func(ctx context.Context, r Replication, bucket, id string) error {
+		return r.ResyncReplicationRule(ctx, bucket, id)
+	})
+}
+
+// ruleOp runs op on the rule the path names and answers the rule as it is after.
+func (s *Server) ruleOp(cl *call, op func(ctx context.Context, r Replication, bucket, id string) error) error {
 	r, err := s.replication()
 	if err != nil {
 		return err
 	}
 	ctx, bucket, id := cl.Request().Context(), cl.param("name"), cl.param("id")
-	if err := r.ResyncReplicationRule(ctx, bucket, id); err != nil {
+	if err := op(ctx, r, bucket, id); err != nil {
 		return err
 	}
 	rule, err := r.ReplicationRule(ctx, bucket, id)
