@@ -18,12 +18,13 @@ import (
 
 // backfill copies, for a mode-all rule (a bidirectional one: backfill_twoway.go),
 // or any rule after a resync (meta.ReplicationResync), every object the source has
-// under the rule's prefix that the target lacks or holds with another ETag: it
-// compares the two sides by listing, not by trusting state. It goes through the source in key order, one
-// page per round, and saves its position in Raft after each page, so a backfill
-// interrupted (the node killed, leadership moved) resumes at the last page saved on
-// whichever node runs it next. Deletes are the change feed's business: a key the
-// target has and the source does not is left alone.
+// under the rule's prefix that the target lacks or holds with another ETag (with
+// its versions: backfillVersions): it compares the two sides by listing, not by
+// trusting state. It goes through the source in key order, one page per round,
+// and saves its position in Raft after each page, so a backfill interrupted (the
+// node killed, leadership moved) resumes at the last page saved on whichever node
+// runs it next. Deletes are the change feed's business: a key the target has and
+// the source does not is left alone.
 func (d *delivery) backfill(ctx context.Context) {
 	r := d.rule
 	prog := d.w.md.ReplicationProgress(r.Bucket, r.ID)
