@@ -79,19 +79,57 @@ func (a attributes) lockInput(in *s3.PutObjectInput) {
 // last write wins as a write. A copy of the same origin the target stored without
 // a time (untimedAbove) has no time to compare, and is taken for the same.
 func (d *delivery) sameVersion(obj *s3.GetObjectOutput, head *s3.HeadObjectOutput, from origin, timed bool) bool {
-	same := aws.ToString(obj.ETag) == aws.ToString(head.ETag) &&
-		aws.ToString(obj.ContentType) == aws.ToString(head.ContentType) &&
-		aws.ToString(obj.ContentEncoding) == aws.ToString(head.ContentEncoding) &&
-		aws.ToString(obj.ContentDisposition) == aws.ToString(head.ContentDisposition) &&
-		aws.ToString(obj.ContentLanguage) == aws.ToString(head.ContentLanguage) &&
-		aws.ToString(obj.CacheControl) == aws.ToString(head.CacheControl) &&
-		equalTime(obj.Expires, head.Expires) && maps.Equal(obj.Metadata, head.Metadata)
+	same := describeGet(obj).equal(describeHead(head))
 	if same && timed {
 		h := outputHeader(head.ResultMetadata)
 		at := originOf(h).time
 		return from.time != "" && from.time == at || at == "" && h.Get(hdrOriginSite) == from.site
 	}
 	return same
+}
+
+// description is what a version's ETag, content headers and user metadata say
+// of it: what a copy must have alike to be the same version.
+type description struct {
+	etag, contentType, contentEncoding  string
+	contentDisposition, contentLanguage string
+	cacheControl                        string
+	expires                             *time.Time
+	metadata                            map[string]string
+}
+
+func describeGet(o *s3.GetObjectOutput) description {
+	return description{aws.ToString(o.ETag), aws.ToString(o.ContentType), aws.ToString(o.ContentEncoding),
+		aws.ToString(o.ContentDisposition), aws.ToString(o.ContentLanguage), aws.ToString(o.CacheControl), o.Expires, o.Metadata}
+}
+
+func describeHead(o *s3.HeadObjectOutput) description {
+	return description{aws.ToString(o.ETag), aws.ToString(o.ContentType), aws.ToString(o.ContentEncoding),
+		aws.ToString(o.ContentDisposition), aws.ToString(o.ContentLanguage), aws.ToString(o.CacheControl), o.Expires, o.Metadata}
+}
+
+func (a description) equal(b description) bool {
+	return a.etag == b.etag && a.contentType == b.contentType && a.contentEncoding == b.contentEncoding &&
+		a.contentDisposition == b.contentDisposition && a.contentLanguage == b.contentLanguage &&
+		a.cacheControl == b.cacheControl && equalTime(a.expires, b.expires) && maps.Equal(a.metadata, b.metadata)
+}
+
+// looksAlike reports whether head, the target's copy of a key, shows what src,
+// the source's HEAD of it, shows: the description, the number of tags and the
+// object lock (a lock the target hides from the connection's principal counts as
+// a difference). A backfill that finds the ETags equal compares this too, and
+// lets apply correct what differs (apply reads the tags and lock themselves, and
+// sends only the attributes that differ): tags of the same number but other
+// values are not seen here.
+func looksAlike(src, head *s3.HeadObjectOutput) bool {
+	now := time.Now()
+	srcMode, srcUntil := retention(string(src.ObjectLockMode), src.ObjectLockRetainUntilDate, now)
+	mode, until := retention(string(head.ObjectLockMode), head.ObjectLockRetainUntilDate, now)
+	held := func(o *s3.HeadObjectOutput) bool {
+		return o.ObjectLockLegalHoldStatus == types.ObjectLockLegalHoldStatusOn
+	}
+	return describeHead(src).equal(describeHead(head)) && aws.ToInt32(src.TagCount) == aws.ToInt32(head.TagCount) &&
+		srcMode == mode && srcUntil.Equal(until) && held(src) == held(head)
 }
 
 func equalTime(a, b *time.Time) bool {

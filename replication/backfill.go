@@ -219,8 +219,10 @@ func (d *delivery) countSource(ctx context.Context, next *meta.ReplicationProgre
 	return nil
 }
 
-// backfillOne copies key unless the target holds it with the same ETag. It returns
-// the bytes copied plus one (0: nothing needed copying).
+// backfillOne copies key unless the target holds it with the same ETag, and
+// corrects a copy of the same ETag whose metadata, content headers, tags or lock
+// look otherwise (looksAlike). It returns the bytes copied plus one (0: nothing
+// needed copying or correcting).
 func (d *delivery) backfillOne(ctx context.Context, key, etag string) (int64, error) {
 	if err := d.backfillVersions(ctx, key); err != nil {
 		return 0, err
@@ -228,7 +230,10 @@ func (d *delivery) backfillOne(ctx context.Context, key, etag string) (int64, er
 	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.rule.TargetBucket), Key: aws.String(key)})
 	switch {
 	case err == nil && aws.ToString(head.ETag) == etag:
-		return 0, nil // the target has it already
+		alike, err := d.looksAlikeOnSource(ctx, key, head)
+		if err != nil || alike {
+			return 0, err // the target has it already
+		}
 	case err != nil && !isNotFound(err):
 		return 0, err
 	}
@@ -237,6 +242,20 @@ func (d *delivery) backfillOne(ctx context.Context, key, etag string) (int64, er
 		return 0, err
 	}
 	return n + 1, nil
+}
+
+// looksAlikeOnSource reports whether the source's current version of key looks
+// like head, the target's copy (looksAlike); true when the source has none any
+// more (the feed sends that change).
+func (d *delivery) looksAlikeOnSource(ctx context.Context, key string, head *s3.HeadObjectOutput) (bool, error) {
+	src, err := d.w.cfg.Local.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.rule.Bucket), Key: aws.String(key)})
+	switch {
+	case isNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, sourceErr(err)
+	}
+	return looksAlike(src, head), nil
 }
 
 // backfillVersions sends, when the rule's sends are timed and the source bucket

@@ -33,7 +33,10 @@ func (d *delivery) backfillTwoWay(ctx context.Context, key, etag string) (int64,
 	head, err := d.target.HeadObject(ctx, &s3.HeadObjectInput{Bucket: target, Key: k})
 	switch {
 	case err == nil && aws.ToString(head.ETag) == etag:
-		return 0, nil
+		alike, err := d.looksAlikeOnSource(ctx, key, head)
+		if err != nil || alike {
+			return 0, err
+		}
 	case err == nil:
 	case !isNotFound(err):
 		return 0, err
