@@ -11,7 +11,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -112,8 +114,15 @@ func CredentialsProvider(ctx context.Context, c meta.Connection, secret meta.Con
 }
 
 // NewClient returns an S3 client for a connection: its endpoint (path-style, so any
-// S3 server works), region, credentials and TLS settings.
+// S3 server works), region, credentials and TLS settings, with the default
+// PeerIdleTimeout.
 func NewClient(ctx context.Context, c meta.Connection, secret meta.ConnectionSecret) (*s3.Client, error) {
+	return newClient(ctx, c, secret, DefaultConfig().PeerIdleTimeout)
+}
+
+// newClient is NewClient whose connections are closed after idle without a byte
+// read or written (progressConn).
+func newClient(ctx context.Context, c meta.Connection, secret meta.ConnectionSecret, idle time.Duration) (*s3.Client, error) {
 	creds, err := CredentialsProvider(ctx, c, secret)
 	if err != nil {
 		return nil, err
@@ -122,8 +131,17 @@ func NewClient(ctx context.Context, c meta.Connection, secret meta.ConnectionSec
 	if err != nil {
 		return nil, fmt.Errorf("replication: connection %s: %w", c.Name, err)
 	}
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.TLSClientConfig = tlsConf
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &progressConn{Conn: conn, idle: idle}, nil
+		}
+		tr.ResponseHeaderTimeout = idle
 	})
 	return s3.New(s3.Options{
 		BaseEndpoint: aws.String(c.Endpoint),
@@ -137,6 +155,33 @@ func NewClient(ctx context.Context, c meta.Connection, secret meta.ConnectionSec
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	}), nil
+}
+
+// dialTimeout bounds the making of a connection to a peer.
+const dialTimeout = 10 * time.Second
+
+// progressConn is a connection to a peer that fails a read or write after idle
+// without progress: a peer that stops answering, or a link that drops packets
+// without a reset, fails the request (the change is retried, with back-off),
+// instead of holding the rule's round until TCP gives up, many minutes later. A
+// slow transfer that keeps moving is never cut.
+type progressConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *progressConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *progressConn) Write(b []byte) (int, error) {
+	if err := c.Conn.SetDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
 }
 
 // tlsConfig builds a connection's TLS settings.

@@ -61,11 +61,18 @@ func (st *site) removeVersion(t *testing.T, key, id string) {
 // many as n, and returns them.
 func waitSameVersions(t *testing.T, a, b *site, key string, n int) []string {
 	t.Helper()
-	var ids []string
-	nodetest.WaitFor(t, "both sites hold "+key+" with the same version ids", func() bool {
-		ids = a.versionIDs(t, key)
-		return len(ids) == n && slices.Equal(ids, b.versionIDs(t, key))
+	var ids, other []string
+	done := false
+	t.Cleanup(func() {
+		if !done && t.Failed() { // what each site held when the wait gave up
+			t.Logf("%s: a %v, b %v; a's rule: %+v; b's rule: %+v", key, ids, other, a.n.SiteSync().Status(), b.n.SiteSync().Status())
+		}
 	})
+	nodetest.WaitFor(t, "both sites hold "+key+" with the same version ids", func() bool {
+		ids, other = a.versionIDs(t, key), b.versionIDs(t, key)
+		return len(ids) == n && slices.Equal(ids, other)
+	})
+	done = true
 	return ids
 }
 

@@ -100,6 +100,10 @@ type Config struct {
 	// BucketInterval is how often the backfiller compares a syncBucket rule's two
 	// buckets' settings. Default 30s.
 	BucketInterval time.Duration
+	// PeerIdleTimeout is how long a connection to a peer may go without a byte
+	// read or written, or a request without its answer's headers once sent,
+	// before the request fails (and is retried). Default 2m.
+	PeerIdleTimeout time.Duration
 	// Local is an S3 client for this node, signed by a key that may read every
 	// bucket: the worker reads what it sends through the S3 API, as any client.
 	Local *s3.Client
@@ -110,14 +114,14 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{Interval: time.Second, Batch: 256, BackfillPage: 500, Parallel: 8,
-		MultipartThreshold: maxPutSize, PartSize: 16 << 20, BucketInterval: 30 * time.Second}
+		MultipartThreshold: maxPutSize, PartSize: 16 << 20, BucketInterval: 30 * time.Second, PeerIdleTimeout: 2 * time.Minute}
 }
 
 // Validate reports a setting that cannot work.
 func (c Config) Validate() error {
 	switch {
-	case c.Interval <= 0 || c.BucketInterval <= 0:
-		return errors.New("replication: Interval and BucketInterval must be positive")
+	case c.Interval <= 0 || c.BucketInterval <= 0 || c.PeerIdleTimeout <= 0:
+		return errors.New("replication: Interval, BucketInterval and PeerIdleTimeout must be positive")
 	case c.Batch <= 0 || c.Parallel <= 0:
 		return errors.New("replication: Batch and Parallel must be positive")
 	case c.BackfillPage <= 0 || c.BackfillPage > 1000:
@@ -287,7 +291,7 @@ func (w *Worker) client(ctx context.Context, name string) (*s3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := NewClient(ctx, c, secret)
+	cl, err := newClient(ctx, c, secret, w.cfg.PeerIdleTimeout)
 	if err != nil {
 		return nil, err
 	}
