@@ -151,17 +151,18 @@ func (d *delivery) sendCopy(ctx context.Context, key string, obj *s3.GetObjectOu
 // target needs not: it has no current version of the key either (which also ends
 // the echo of an unversioned delete, whose tombstone keeps no readable origin).
 //
-// When the rule's sends are timed, a versioned key without a current version and
-// without a delete marker was not deleted: its versions were removed by id, which
-// a bidirectional rule sends as such (removeVersion) and a one-way rule does not
-// replicate, as S3's replication does not. A delete sent for it would carry no
-// time and be stored at the target's, above a newer write made there.
+// When the rule's sends are timed, a key of a versioned bucket without a current
+// version and without a delete marker was not deleted: its versions were removed
+// by id, which a bidirectional rule sends as such (removeVersion) and a one-way
+// rule does not replicate, as S3's replication does not. A delete sent for it
+// would be stored above a newer write made on the target (its 404 may tell the
+// time of the last removal's tombstone, which is no delete's).
 func (d *delivery) delete(ctx context.Context, key, site string, timed bool, local http.Header) error {
 	from := originOf(local)
 	if site != "" && from.site == site || local.Get(hdrLifecycleDelete) != "" {
 		return nil // it came from there, or it is a lifecycle rule's
 	}
-	if timed && from.time == "" {
+	if timed && local.Get(hdrDeleteMarker) != "true" {
 		versioned, err := d.sourceVersioned(ctx)
 		if err != nil || versioned {
 			return err

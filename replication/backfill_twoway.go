@@ -59,7 +59,14 @@ func (d *delivery) backfillTwoWay(ctx context.Context, key, etag string) (int64,
 // pullDelete applies here the target's delete of key, from origin deleted, when
 // it is later than the source's current version (the greater site id breaking an
 // exact tie, as the versions' order does): the delete is the key's last write.
+// A delete that was made here is never pulled back: a site whose current version
+// is older than its own delete has removed that delete marker by id since, and
+// the removal is on its way to the target (removeVersion); pulling the marker
+// back would bring a removed version back to life.
 func (d *delivery) pullDelete(ctx context.Context, key string, deleted origin) (bool, error) {
+	if deleted.site == d.w.md.ClusterID() {
+		return false, nil
+	}
 	src, bucket, k := d.w.cfg.Local, aws.String(d.rule.Bucket), aws.String(key)
 	head, err := src.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: k})
 	if isNotFound(err) {

@@ -31,6 +31,8 @@ const (
 	// delete, says a lifecycle rule's expiration made it: it is not replicated,
 	// as S3's replication replicates no lifecycle action.
 	hdrLifecycleDelete = "x-cairn-lifecycle-delete"
+	// hdrDeleteMarker is S3's: the answer met a delete marker.
+	hdrDeleteMarker = "x-amz-delete-marker"
 )
 
 // origin is where a version was first written: a site id, and the HLC in decimal

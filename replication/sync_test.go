@@ -143,6 +143,9 @@ func read(ctx context.Context, c *s3.Client, bucket, key string) (object, bool, 
 	}
 	tg, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
+		if strings.Contains(err.Error(), "NoSuchKey") {
+			return object{}, false, nil // deleted between the two reads
+		}
 		return object{}, false, err
 	}
 	tags := map[string]string{}

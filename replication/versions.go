@@ -145,7 +145,11 @@ func (d *delivery) sendVersion(ctx context.Context, key string, v sourceVersion,
 		}
 		_, err := src.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: k, VersionId: aws.String(v.id)})
 		h := errorHeader(err)
-		if h == nil {
+		switch {
+		case h != nil && h.Get(hdrDeleteMarker) == "true": // the marker, with its origin
+		case isNotFound(err):
+			return nil // removed since the listing: nothing to send
+		default:
 			return sourceErr(fmt.Errorf("delete marker: %w", err))
 		}
 		from := originOf(h)
